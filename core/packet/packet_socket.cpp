@@ -1,0 +1,87 @@
+#include "core/packet/packet_socket.h"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+namespace hr {
+
+Result<PacketSocket> PacketSocket::open(uint16_t ethertype, int ifindex, std::span<const sock_filter> filter) {
+  PacketSocket s;
+  // Open with protocol 0 so nothing is queued before the filter is attached, then bind.
+  s.fd_ = Fd(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!s.fd_) {
+    return fail("socket", "AF_PACKET socket: {}", strerror(errno));
+  }
+  if (!filter.empty()) {
+    sock_fprog prog{static_cast<unsigned short>(filter.size()), const_cast<sock_filter*>(filter.data())};
+    if (::setsockopt(s.fd_.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+      return fail("filter", "attach BPF filter: {}", strerror(errno));
+    }
+  }
+  sockaddr_ll sa{};
+  sa.sll_family = AF_PACKET;
+  sa.sll_protocol = htons(ethertype);
+  sa.sll_ifindex = ifindex;
+  if (::bind(s.fd_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0) {
+    return fail("bind", "bind AF_PACKET to ifindex {}: {}", ifindex, strerror(errno));
+  }
+  int one = 1;
+  ::setsockopt(s.fd_.get(), SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+  s.buf_.resize(65536);
+  return s;
+}
+
+Result<ReceivedFrame> PacketSocket::recv() {
+  sockaddr_ll from{};
+  socklen_t fromLen = sizeof(from);
+  for (;;) {
+    ssize_t n = ::recvfrom(fd_.get(), buf_.data(), buf_.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &fromLen);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return ReceivedFrame{};
+      return fail("recv", "AF_PACKET recv: {}", strerror(errno));
+    }
+    ReceivedFrame f;
+    f.truncated = static_cast<size_t>(n) > buf_.size();
+    f.data = std::span<const uint8_t>(buf_.data(), std::min(static_cast<size_t>(n), buf_.size()));
+    f.ifindex = from.sll_ifindex;
+    f.pktType = from.sll_pkttype;
+    return f;
+  }
+}
+
+Status PacketSocket::send(int ifindex, std::span<const uint8_t> frame) {
+  if (frame.size() < ETH_HLEN) {
+    return fail("short_frame", "frame of {} bytes is shorter than an Ethernet header", frame.size());
+  }
+  sockaddr_ll to{};
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = ifindex;
+  to.sll_halen = ETH_ALEN;
+  std::memcpy(to.sll_addr, frame.data(), ETH_ALEN);
+  ssize_t n = ::sendto(fd_.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return fail("again", "AF_PACKET send would block");
+    }
+    return fail("send", "AF_PACKET send on ifindex {}: {}", ifindex, strerror(errno));
+  }
+  return ok();
+}
+
+Status PacketSocket::addMembership(int ifindex, const MacAddress& mac) {
+  packet_mreq mr{};
+  mr.mr_ifindex = ifindex;
+  mr.mr_type = PACKET_MR_MULTICAST;
+  mr.mr_alen = ETH_ALEN;
+  std::memcpy(mr.mr_address, mac.bytes().data(), ETH_ALEN);
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+    return fail("membership", "PACKET_ADD_MEMBERSHIP {} on ifindex {}: {}", mac.str(), ifindex, strerror(errno));
+  }
+  return ok();
+}
+
+}  // namespace hr

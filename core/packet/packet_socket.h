@@ -1,0 +1,45 @@
+// PacketSocket: an AF_PACKET socket (the adapter for snooped and sent layer-2 frames: ARP,
+// ND, VRRP). Non-blocking, RAII, optionally bound to one interface and filtered in the kernel
+// by a classic BPF program so the daemon only wakes for the frames it wants.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/fd.h"
+#include "core/net/addr.h"
+#include "core/result.h"
+
+namespace hr {
+
+struct ReceivedFrame {
+  std::span<const uint8_t> data;  // the whole Ethernet frame, valid until the next recv
+  int ifindex = 0;
+  uint8_t pktType = 0;  // PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING
+  bool truncated = false;
+};
+
+class PacketSocket {
+ public:
+  // ethertype in host order (ETH_P_ALL, ETH_P_ARP, ...). ifindex 0 = all interfaces.
+  static Result<PacketSocket> open(uint16_t ethertype, int ifindex = 0, std::span<const sock_filter> filter = {});
+
+  int fd() const {
+    return fd_.get();
+  }
+  // Receives one frame; nullopt-equivalent (data empty, ifindex 0) when nothing is pending.
+  Result<ReceivedFrame> recv();
+  // Sends a complete Ethernet frame (destination MAC first) out of ifindex.
+  Status send(int ifindex, std::span<const uint8_t> frame);
+  // Joins a link-layer multicast group on ifindex (PACKET_ADD_MEMBERSHIP).
+  Status addMembership(int ifindex, const MacAddress& mac);
+
+ private:
+  Fd fd_;
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace hr
