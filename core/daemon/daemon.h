@@ -1,0 +1,160 @@
+// Daemon: what every frr-hostroute daemon shares, so each *_main.cpp is wiring only.
+//
+//  - command line: -N NAME, -c/--config, --yang-dir, --run-dir, --zserv, --log-level,
+//    --log-target, --debug (each path also explicit);
+//  - logging (stderr or journald), the pid file (one daemon per instance), the event loop;
+//  - signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config;
+//  - config commits: parse + YANG-validate the whole candidate, let the daemon check its own
+//    part and return an apply step that cannot fail, then apply (CONVENTIONS §6). At start-up
+//    an invalid config exits non-zero naming the data path and reason; on reload it is
+//    refused and the running config stays;
+//  - the control socket with the built-in topics: show status|counters|config and the
+//    commands reload, debug CATEGORY on|off, log-level LEVEL; daemons add their own;
+//  - sd_notify: READY=1 after the first config is applied, RELOADING=1, STOPPING=1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/yang.h"
+#include "core/counters.h"
+#include "core/daemon/paths.h"
+#include "core/event_loop.h"
+#include "core/fd.h"
+#include "core/ipc/channel.h"
+#include "core/result.h"
+
+namespace hr {
+
+// The default YANG directory: HR_YANG_DIR in the environment, else the compiled-in path.
+std::string defaultYangDir();
+
+class Daemon {
+ public:
+  // Checks the daemon's part of a candidate document and returns the step that applies it.
+  using ApplyFn = std::function<void()>;
+  using PrepareFn = std::function<config::ConfigResult<ApplyFn>(const config::DataTree&)>;
+  using ShowFn = std::function<Result<nlohmann::json>(const std::vector<std::string>& args)>;
+  using CommandFn = std::function<Result<std::string>(const std::vector<std::string>& args)>;
+  using MessageFn = std::function<void(ipc::Channel&, const ipc::Envelope&)>;
+
+  Daemon(std::string name, std::string description);
+  ~Daemon();
+
+  CLI::App& cli() {
+    return app_;
+  }
+  void setConfigHandler(PrepareFn fn) {
+    prepare_ = std::move(fn);
+  }
+  void addShow(const std::string& topic, const std::string& help, ShowFn fn);
+  void addCommand(const std::string& name, const std::string& help, CommandFn fn);
+  // Envelopes other than Hello/Show/Command/Subscribe (route intents, status, ...).
+  void onMessage(MessageFn fn) {
+    onMessage_ = std::move(fn);
+  }
+  void onDisconnect(std::function<void(ipc::Channel&)> fn) {
+    onDisconnect_ = std::move(fn);
+  }
+  // Runs on SIGTERM before the loop stops (e.g. a final message to a peer).
+  void onStop(std::function<void()> fn) {
+    onStop_ = std::move(fn);
+  }
+
+  // Parses the command line. Returns an exit code when the program should exit now (--help,
+  // bad arguments).
+  std::optional<int> parse(int argc, char** argv);
+  // Logging, run dir, pid file, loop, control socket, signals, and the first config commit.
+  // On error the caller prints it and exits non-zero.
+  Status init();
+  // Reports ready, runs the loop until SIGTERM, cleans up. Returns the exit code.
+  int run();
+
+  // Re-reads the config file: validate, prepare, apply. Errors leave the running config.
+  Result<std::string> reload();
+
+  const std::string& name() const {
+    return name_;
+  }
+  EventLoop& loop() {
+    return *loop_;
+  }
+  Counters& counters() {
+    return counters_;
+  }
+  ipc::ControlServer& control() {
+    return *control_;
+  }
+  const InstancePaths& paths() const {
+    return paths_;
+  }
+  const std::string& configFile() const {
+    return configFile_;
+  }
+  const std::shared_ptr<config::YangContext>& yang() const {
+    return yang_;
+  }
+  const config::DataTree& config() const {
+    return config_;
+  }
+  std::chrono::steady_clock::time_point startedAt() const {
+    return started_;
+  }
+
+ private:
+  config::ConfigResult<ApplyFn> loadCandidate(config::DataTree& out);
+  void handleMessage(ipc::Channel& ch, const ipc::Envelope& e);
+  void applyLogging(const config::DataTree& tree);
+  nlohmann::json statusJson() const;
+  Status writePidFile();
+
+  std::string name_;
+  CLI::App app_;
+  std::string instance_;
+  std::string configOpt_;
+  std::string yangDir_;
+  std::string runDirOpt_;
+  std::string zservOpt_;
+  std::string logLevel_ = "";
+  std::string logTarget_ = "auto";
+  std::vector<std::string> debug_;
+
+  InstancePaths paths_;
+  std::string configFile_;
+  Counters counters_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<ipc::ControlServer> control_;
+  std::shared_ptr<config::YangContext> yang_;
+  config::DataTree config_;
+  uint64_t configGeneration_ = 0;
+  std::optional<std::string> lastReloadError_;
+  bool haveConfigFile_ = false;
+  Fd pidFd_;
+  std::string pidPath_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  PrepareFn prepare_;
+  struct Show {
+    std::string help;
+    ShowFn fn;
+  };
+  struct Command {
+    std::string help;
+    CommandFn fn;
+  };
+  std::map<std::string, Show> shows_;
+  std::map<std::string, Command> commands_;
+  MessageFn onMessage_;
+  std::function<void(ipc::Channel&)> onDisconnect_;
+  std::function<void()> onStop_;
+};
+
+}  // namespace hr
