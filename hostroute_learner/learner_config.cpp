@@ -1,0 +1,112 @@
+#include "hostroute_learner/learner_config.h"
+
+#include <fmt/format.h>
+
+namespace hr::learner {
+
+const InterfaceConfig* LearnerConfig::interface(const std::string& name) const {
+  for (const auto& i : interfaces) {
+    if (i.name == name) return &i;
+  }
+  return nullptr;
+}
+
+std::chrono::milliseconds LearnerConfig::probeStart() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(holdTime) - probeInterval * probeRetries;
+}
+
+config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& tree) {
+  LearnerConfig c;
+  std::vector<config::Issue> issues;
+  auto root = tree.root("frr-hostroute", "hostroute");
+  if (!root) {
+    return c;  // no document: defaults, nothing to learn on
+  }
+  auto prefixLeaf = [&](const config::Node& n, const char* leaf) -> std::optional<Prefix> {
+    auto v = n.leaf(leaf);
+    if (!v) return std::nullopt;
+    auto p = Prefix::parse(*v);
+    if (!p) {
+      issues.push_back({n.path() + "/" + leaf, p.error().message});
+      return std::nullopt;
+    }
+    // libyang's canonical form of inet:ip-prefix already has the host bits cleared.
+    return p->canonical();
+  };
+
+  for (const auto& ifn : root->children("interface")) {
+    InterfaceConfig ic;
+    ic.name = ifn.str("name");
+    for (const auto& s : ifn.children("subnet")) {
+      if (auto p = prefixLeaf(s, "prefix")) ic.subnets.push_back(*p);
+    }
+    if (auto l = ifn.child("learning")) {
+      ic.learning = l->boolean("enabled");
+      if (auto m = l->leaf("max-hosts")) ic.maxHosts = static_cast<uint32_t>(std::stoul(*m));
+    }
+    c.interfaces.push_back(std::move(ic));
+  }
+
+  auto learning = root->child("learning");
+  if (learning) {
+    c.enabled = learning->boolean("enabled", true);
+    if (auto s = learning->child("sources")) {
+      c.sourceNeighborTable = s->boolean("neighbor-table", true);
+      c.sourceArp = s->boolean("arp", true);
+      c.sourceNd = s->boolean("nd", true);
+    }
+    for (const auto& f : learning->children("foreign-subnet")) {
+      if (auto p = prefixLeaf(f, "prefix")) {
+        c.foreignSubnets.push_back(ForeignSubnet{*p, f.leafList("interface")});
+      }
+    }
+    for (const auto& e : learning->leafList("excluded-address")) {
+      if (auto a = IpAddress::parse(e)) c.excluded.push_back(*a);
+    }
+    if (auto inj = learning->child("injection")) {
+      c.injection = inj->str("method", "zapi") == "kernel-table" ? InjectionMethod::KernelTable : InjectionMethod::Zapi;
+      c.kernelTable = static_cast<uint32_t>(inj->u64("kernel-table", 10));
+      c.distance = static_cast<uint8_t>(inj->u64("distance", 10));
+    }
+    if (auto a = learning->child("aging")) {
+      c.holdTime = std::chrono::seconds(a->u64("hold-time", 300));
+    }
+    if (auto p = learning->child("probing")) {
+      c.probeInterval = std::chrono::milliseconds(p->u64("interval", 1000));
+      c.probeRetries = static_cast<uint8_t>(p->u64("retries", 3));
+      c.probeRateLimit = static_cast<uint32_t>(p->u64("rate-limit", 1000));
+    }
+    if (auto l = learning->child("limits")) {
+      c.maxHosts = static_cast<uint32_t>(l->u64("max-hosts", 200000));
+    }
+    if (auto m = learning->child("mobility")) {
+      c.maxMoves = static_cast<uint16_t>(m->u64("max-moves", 5));
+      c.moveWindow = std::chrono::seconds(m->u64("window", 180));
+      c.freezeTime = std::chrono::seconds(m->u64("freeze-time", 1800));
+    }
+  }
+
+  // Checks YANG cannot express.
+  for (const auto& ifn : root->children("interface")) {
+    auto l = ifn.child("learning");
+    if (l && l->leaf("max-hosts") && std::stoul(*l->leaf("max-hosts")) > c.maxHosts) {
+      issues.push_back({l->path() + "/max-hosts", fmt::format("{} exceeds the global cap learning/limits/max-hosts ({})", *l->leaf("max-hosts"), c.maxHosts)});
+    }
+    auto subnets = ifn.children("subnet");
+    for (size_t i = 0; i < subnets.size(); ++i) {
+      for (size_t j = i + 1; j < subnets.size(); ++j) {
+        auto a = Prefix::parse(subnets[i].str("prefix"));
+        auto b = Prefix::parse(subnets[j].str("prefix"));
+        if (a && b && (a->contains(*b) || b->contains(*a))) {
+          issues.push_back({subnets[j].path(), fmt::format("subnet {} overlaps {} on the same interface", b->str(), a->str())});
+        }
+      }
+    }
+  }
+  if (!issues.empty()) {
+    return Unexpected<config::ConfigError>(config::ConfigError{{}, std::move(issues)});
+  }
+  return c;
+}
+
+}  // namespace hr::learner

@@ -1,0 +1,58 @@
+// The learner's typed view of the config document (frr-hostroute:hostroute, the interface
+// list and the learning container). Pure: built from a validated data tree, with the
+// semantic checks YANG cannot express, each naming its data path.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/yang.h"
+#include "core/net/addr.h"
+
+namespace hr::learner {
+
+enum class InjectionMethod { Zapi, KernelTable };
+
+struct InterfaceConfig {
+  std::string name;
+  std::vector<Prefix> subnets;  // empty: use the interface's connected subnets
+  bool learning = false;
+  std::optional<uint32_t> maxHosts;
+};
+
+struct ForeignSubnet {
+  Prefix prefix;
+  std::vector<std::string> interfaces;  // empty: every learning interface
+};
+
+struct LearnerConfig {
+  bool enabled = true;
+  bool sourceNeighborTable = true;
+  bool sourceArp = true;
+  bool sourceNd = true;
+  std::vector<InterfaceConfig> interfaces;
+  std::vector<ForeignSubnet> foreignSubnets;
+  std::vector<IpAddress> excluded;
+  InjectionMethod injection = InjectionMethod::Zapi;
+  uint32_t kernelTable = 10;
+  uint8_t distance = 10;
+  std::chrono::seconds holdTime{300};
+  std::chrono::milliseconds probeInterval{1000};
+  uint8_t probeRetries = 3;
+  uint32_t probeRateLimit = 1000;
+  uint32_t maxHosts = 200000;
+  uint16_t maxMoves = 5;
+  std::chrono::seconds moveWindow{180};
+  std::chrono::seconds freezeTime{1800};
+
+  const InterfaceConfig* interface(const std::string& name) const;
+  // When probing of a quiet host starts: hold-time minus retries x interval.
+  std::chrono::milliseconds probeStart() const;
+};
+
+config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& tree);
+
+}  // namespace hr::learner

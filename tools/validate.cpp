@@ -1,0 +1,23 @@
+#include "tools/validate.h"
+
+#include "hostroute_learner/learner_config.h"
+
+namespace hr::cli {
+
+config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<config::YangContext>& ctx, const std::string& file) {
+  auto tree = config::parseFile(ctx, file);
+  if (!tree) {
+    return tree;
+  }
+  config::ConfigError all{file, {}};
+  // Every daemon's own checks, as each runs them when it loads the document.
+  if (auto r = learner::parseLearnerConfig(*tree); !r) {
+    for (auto& i : r.error().issues) all.issues.push_back(i);
+  }
+  if (!all.issues.empty()) {
+    return Unexpected<config::ConfigError>(std::move(all));
+  }
+  return tree;
+}
+
+}  // namespace hr::cli
