@@ -1,0 +1,1 @@
+set(HR_TEST_DEPS_config hostroute_learner_lib)

@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/counters.h"
+#include "core/daemon/paths.h"
+#include "core/log.h"
+
+namespace hr {
+namespace {
+
+TEST(Counters, NamesAndJson) {
+  Counters c("hostroute_learner");
+  auto& rx = c.counter("packets.arp_rx", "ARP frames");
+  ++rx;
+  rx += 2;
+  EXPECT_EQ(&c.counter("packets.arp_rx"), &rx);  // same counter
+  c.gauge("hosts.total").set(42);
+  EXPECT_EQ(c.value("hostroute_learner.packets.arp_rx"), 3u);
+  EXPECT_EQ(c.value("hostroute_learner.nope"), 0u);
+  auto j = c.toJson();
+  EXPECT_EQ(j["hostroute_learner.packets.arp_rx"], 3);
+  EXPECT_EQ(j["hostroute_learner.hosts.total"], 42);
+  auto d = c.describe();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0]["kind"], "gauge");  // sorted by name: hosts.total first
+  EXPECT_EQ(d[1]["help"], "ARP frames");
+}
+
+TEST(RateLimiter, OneLinePerIntervalWithSuppressedCount) {
+  log::RateLimiter rl(std::chrono::seconds(10));
+  auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(100));
+  EXPECT_EQ(rl.allow("k", t0), 0u);
+  EXPECT_FALSE(rl.allow("k", t0 + std::chrono::seconds(1)));
+  EXPECT_FALSE(rl.allow("k", t0 + std::chrono::seconds(2)));
+  EXPECT_EQ(rl.allow("other", t0 + std::chrono::seconds(2)), 0u);
+  EXPECT_EQ(rl.allow("k", t0 + std::chrono::seconds(10)), 2u);
+}
+
+TEST(Log, ParsesLevelsTargetsAndCategories) {
+  EXPECT_EQ(*log::parseLevel("warning"), spdlog::level::warn);
+  EXPECT_FALSE(log::parseLevel("loud"));
+  EXPECT_EQ(*log::parseTarget("journald"), log::Target::Journald);
+  EXPECT_FALSE(log::parseTarget("syslog"));
+  EXPECT_EQ(log::parseDebug("zapi"), log::Debug::Zapi);
+  EXPECT_FALSE(log::parseDebug("everything"));
+  log::setDebug(log::Debug::Fpm, true);
+  EXPECT_TRUE(log::debugOn(log::Debug::Fpm));
+  log::setDebug(log::Debug::Fpm, false);
+  EXPECT_FALSE(log::debugOn(log::Debug::Fpm));
+}
+
+TEST(InstancePaths, PathspaceLayout) {
+  auto d = InstancePaths::forInstance("");
+  EXPECT_EQ(d.confDir, "/etc/frr-hostroute");
+  EXPECT_EQ(d.runDir, "/run/frr-hostroute");
+  EXPECT_EQ(d.zservPath, "/var/run/frr/zserv.api");
+  auto n = InstancePaths::forInstance("tor1");
+  EXPECT_EQ(n.confDir, "/etc/frr-hostroute/tor1");
+  EXPECT_EQ(n.socketPath("fpm_client"), "/run/frr-hostroute/tor1/fpm_client.sock");
+  EXPECT_EQ(n.pidFile("hostroute_learner"), "/run/frr-hostroute/tor1/hostroute_learner.pid");
+  EXPECT_EQ(n.zservPath, "/var/run/frr/tor1/zserv.api");
+}
+
+}  // namespace
+}  // namespace hr
