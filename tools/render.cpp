@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <sstream>
 
 namespace hr::cli {
@@ -63,9 +64,21 @@ std::string renderCounters(const nlohmann::json& perDaemon) {
   return out;
 }
 
+namespace {
+std::map<std::string, Renderer>& renderers() {
+  static std::map<std::string, Renderer> m;
+  return m;
+}
+}  // namespace
+
+bool registerRenderer(const std::string& topic, Renderer r) {
+  renderers()[topic] = r;
+  return true;
+}
+
 std::string renderText(const std::string& topic, const nlohmann::json& j) {
-  (void)topic;
-  return renderGeneric(j);
+  auto it = renderers().find(topic);
+  return it != renderers().end() ? it->second(j) : renderGeneric(j);
 }
 
 }  // namespace hr::cli

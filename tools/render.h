@@ -10,6 +10,13 @@ namespace hr::cli {
 
 std::string renderText(const std::string& topic, const nlohmann::json& j);
 
+// Topic renderers register themselves from their own file (tools/render_<topic>.cpp):
+//   HR_REGISTER_RENDERER(hosts, [](const nlohmann::json& j) { return ...; });
+using Renderer = std::string (*)(const nlohmann::json&);
+bool registerRenderer(const std::string& topic, Renderer r);
+#define HR_REGISTER_RENDERER(topic, fn) \
+  static const bool hr_renderer_##topic = ::hr::cli::registerRenderer(#topic, fn)
+
 // The generic fallback, also used for nested parts by specific renderers.
 std::string renderGeneric(const nlohmann::json& j, int indent = 0);
 
