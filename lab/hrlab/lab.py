@@ -110,6 +110,7 @@ class Lab:
         self._bg: list[subprocess.Popen] = []
         self._lock = threading.Lock()
         self._is_up = False
+        self.leftovers_removed: dict = {}
 
     @classmethod
     def from_file(cls, path: str | Path, prefix: str | None = None, **kw) -> "Lab":
@@ -186,6 +187,7 @@ class Lab:
         t_start = t = time.monotonic()
         self.timings.clear()
         left = proc.cleanup_leftovers(self.prefix, log=self.log)
+        self.leftovers_removed = left
         if left["namespaces"] or left["dirs"]:
             self.log(f"removed leftovers of a previous run: {left}")
         t = self._phase("cleanup", t)
@@ -199,6 +201,9 @@ class Lab:
             self._create_links()
             for h in self.topo.hosts.values():
                 self._create_host(Host(**vars(h)))
+            for name in list(self.topo.routers) + list(self.topo.namespaces):
+                # after links exist, so per-interface keys (net.ipv4.neigh.br10...) work
+                self._sysctl(self.ns(name), self.topo.node(name).sysctls)
             t = self._phase("links", t)
             self.log(f"namespaces, bridges and links ready ({self.timings['namespaces'] + self.timings['links']:.2f}s)")
             self.start_frr_all()
@@ -301,7 +306,6 @@ class Lab:
             sysctls = dict(COMMON_SYSCTLS)
             if node.forwarding:
                 sysctls.update(FORWARDING_SYSCTLS)
-            sysctls.update(node.sysctls)
             self._sysctl(ns, sysctls)
             cmds = ["link set lo up"] + [f"addr add {a} dev lo" for a in node.loopbacks]
             for b in node.bridges:
@@ -588,11 +592,17 @@ class Lab:
         if isinstance(lines, str):
             lines = lines.splitlines()
         lines = [l for l in (x.rstrip() for x in lines) if l and not l.lstrip().startswith("!")]
-        out = self.vtysh(router, "configure terminal", *lines, check=check)
+        ns = self._check_router(router)
+        argv = ["vtysh", "-N", ns, "-c", "configure terminal"]
+        for l in lines:
+            argv += ["-c", l]
+        cp = sh(argv, check=False)
+        out = cp.stdout + cp.stderr
         if check:
             errs = [l for l in out.splitlines() if l.lstrip().startswith("%")]
-            if errs:
-                raise LabError(f"{router}: config rejected: {errs}\nlines: {lines}\n{out}")
+            if errs or cp.returncode != 0:
+                raise LabError(f"{router}: config rejected (vtysh exit {cp.returncode}): "
+                               f"{errs}\nlines: {lines}\n{out}")
         return out
 
     # ------------------------------------------------------------------
