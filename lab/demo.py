@@ -18,6 +18,7 @@ steps there.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import signal
 import subprocess
@@ -154,7 +155,6 @@ class Demo:
                      f"(waited {time.monotonic() - t:.2f}s)")
         for br in lab.topo.routers[src].bridges:
             for a in br.addresses:
-                import ipaddress
                 net = str(ipaddress.ip_interface(a).network)
                 entries = lab.route(dst, net)
                 sel = [e["protocol"] for e in entries if e.get("selected")]

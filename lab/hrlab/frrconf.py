@@ -24,9 +24,10 @@ def frr_daemons(router: Node) -> list[str]:
     return ds
 
 
-def vtysh_conf() -> str:
-    """The per-namespace vtysh.conf."""
-    return "service integrated-vtysh-config\n"
+def vtysh_conf(hostname: str) -> str:
+    """The per-namespace vtysh.conf (with the router's hostname: otherwise vtysh
+    adds the machine's own hostname to `show running-config`)."""
+    return f"service integrated-vtysh-config\nhostname {hostname}\n"
 
 
 def generate(topo: Topology, router_name: str) -> str:

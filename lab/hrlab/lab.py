@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -26,7 +25,7 @@ from . import frrconf, proc
 from .proc import (FRR_ETC, FRR_RUN, HR_ETC, HR_RUN, LabError, check_prefix, sh,
                    workdir_for)
 from .topology import (Host, Link, LinkEnd, Topology, bridge_mac, host_mac, iface_mac,
-                       load as load_topology, subnet_gateway)
+                       load as load_topology)
 from .waiting import Observation, wait_until
 
 FRR_BIN = Path("/usr/lib/frr")
@@ -108,8 +107,6 @@ class Lab:
         self.timings: dict[str, float] = {}
         self._procs: dict[tuple[str, str], subprocess.Popen] = {}
         self._bg: list[subprocess.Popen] = []
-        self._lock = threading.Lock()
-        self._is_up = False
         self.leftovers_removed: dict = {}
 
     @classmethod
@@ -159,11 +156,15 @@ class Lab:
     # lifecycle
     # ------------------------------------------------------------------
     def __enter__(self) -> "Lab":
-        self.up()
+        try:
+            self.up()
+        except BaseException:
+            self.down(keep_logs=True)
+            raise
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.down()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.down(keep_logs=True if exc_type else None)
 
     def _phase(self, name: str, t0: float) -> float:
         now = time.monotonic()
@@ -191,7 +192,6 @@ class Lab:
         if left["namespaces"] or left["dirs"]:
             self.log(f"removed leftovers of a previous run: {left}")
         t = self._phase("cleanup", t)
-        self._is_up = True
         try:
             self.workdir.mkdir(parents=True)
             (self.workdir / "pids").mkdir()
@@ -261,7 +261,6 @@ class Lab:
         if keep_logs:
             self.save_logs()
         removed = proc.cleanup_leftovers(self.prefix, log=self.log)
-        self._is_up = False
         if errors:
             self.log("teardown warnings: " + "; ".join(errors))
         return removed
@@ -420,7 +419,7 @@ class Lab:
             _chown_frr(d)
         conf = etc / "frr.conf"
         conf.write_text(frrconf.generate(self.topo, router))
-        (etc / "vtysh.conf").write_text(frrconf.vtysh_conf())
+        (etc / "vtysh.conf").write_text(frrconf.vtysh_conf(router))
         for f in (conf, etc / "vtysh.conf"):
             _chown_frr(f)
             os.chmod(f, 0o640)

@@ -58,7 +58,7 @@ def lab(request):
                               log=lambda m: print(f"[hrlab] {m}"))
     try:
         lab.up(wait=True, timeout=60)
-        print(f"[hrlab] bring-up timings: "
+        print("[hrlab] bring-up timings: "
               + ", ".join(f"{k} {v:.2f}s" for k, v in lab.timings.items()))
         yield lab
     finally:

@@ -56,7 +56,8 @@ def test_tor1_loopback_reaches_tor2_through_spine(lab, prefix):
     with AS path 65000 65001; OSPF carries it too (not selected: distance)."""
     lab.wait_route("tor2", prefix, protocol="bgp", via_router="spine", timeout=15)
     best = lab.bgp_best_path("tor2", prefix)
-    assert best is not None, lab.vtysh("tor2", f"show bgp {lab._afi_of(prefix)} unicast {prefix}")
+    afi = "ipv6" if ":" in prefix else "ipv4"
+    assert best is not None, lab.vtysh("tor2", f"show bgp {afi} unicast {prefix}")
     assert best["aspath"]["string"] == "65000 65001", best["aspath"]
     ospf = "ospf" if ":" not in prefix else "ospf6"
     lab.wait_route("tor2", prefix, protocol=ospf, via_router="spine", selected=False, timeout=15)
