@@ -72,7 +72,9 @@ def test_frr_config_static_route(lab):
 
 
 def test_routes_listing(lab):
+    lab.wait_route("spine", "10.0.0.11/32", protocol="bgp", via_router="tor1", timeout=15)
     lab.wait_route("spine", "10.0.0.12/32", protocol="bgp", via_router="tor2", timeout=15)
+    lab.wait_route("spine", "2001:db8:ff::12/128", protocol="bgp", via_router="tor2", timeout=15)
     bgp = lab.routes("spine", "ipv4", protocol="bgp")
     assert "10.0.0.11/32" in bgp and "10.0.0.12/32" in bgp
     assert all(e["protocol"] == "bgp" for entries in bgp.values() for e in entries)
@@ -83,7 +85,7 @@ def test_routes_listing(lab):
 def test_move_host_keeps_namespace_mac_and_addresses(lab):
     ns = lab.ns("h11")
     ino = os.stat(f"/run/netns/{ns}").st_ino
-    assert lab.ping("h11", "10.1.0.2")
+    lab.wait_until(lambda: lab.ping("h11", "10.1.0.2"), timeout=10, desc="h11 reaches tor1")
     lab.move_host("h11", "tor2")
     assert os.stat(f"/run/netns/{ns}").st_ino == ino
     assert lab.run("h11", "cat /sys/class/net/eth0/address").stdout.strip() == lab.host_mac("h11")

@@ -30,7 +30,8 @@ def test_plain_namespace_has_no_frr(flab):
     assert flab.run("asic", "sysctl -n net.ipv4.ip_forward").stdout.strip() == "0"
     link = json.loads(flab.run("asic", "ip -j link show eth0").stdout)[0]
     assert link["address"] == "02:00:00:00:a5:01" and link["mtu"] == 9000
-    assert flab.ping("tor1", "169.254.10.1")
+    flab.wait_until(lambda: flab.ping("tor1", "169.254.10.1", timeout=1), timeout=10,
+                    desc="tor1 -> asic")
 
 
 def test_bgp_only_routers(flab):
@@ -65,7 +66,8 @@ def test_stretched_vlan_and_second_bridge(flab):
     br20 = json.loads(flab.run("tor1", "ip -j link show br20").stdout)[0]
     assert br20["address"] == "02:00:00:00:20:02"
     assert flab.run("h12", "cat /sys/class/net/eth0/address").stdout.strip() == "02:00:00:00:01:12"
-    assert flab.ping("h12", "10.2.0.2")
+    flab.wait_until(lambda: flab.ping("h12", "10.2.0.2", timeout=1), timeout=10,
+                    desc="h12 -> tor1 br20")
 
 
 def test_host_gateways(flab):
