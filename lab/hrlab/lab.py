@@ -192,6 +192,7 @@ class Lab:
         if left["namespaces"] or left["dirs"]:
             self.log(f"removed leftovers of a previous run: {left}")
         t = self._phase("cleanup", t)
+        self._forget_runtime_state()
         try:
             self.workdir.mkdir(parents=True)
             (self.workdir / "pids").mkdir()
@@ -261,9 +262,18 @@ class Lab:
         if keep_logs:
             self.save_logs()
         removed = proc.cleanup_leftovers(self.prefix, log=self.log)
+        self._forget_runtime_state()
         if errors:
             self.log("teardown warnings: " + "; ".join(errors))
         return removed
+
+    def _forget_runtime_state(self) -> None:
+        """Drop what a previous up() created at runtime (hosts, links, processes)."""
+        self.hosts.clear()
+        self.host_gateways.clear()
+        self.extra_links.clear()
+        self._procs.clear()
+        self._bg.clear()
 
     def save_logs(self, dest: str | Path | None = None) -> Path:
         """Copy logs and FRR configs to `dest` (default /tmp/<prefix>-lab-logs)."""
