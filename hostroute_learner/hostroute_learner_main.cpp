@@ -8,25 +8,43 @@
 #include "hostroute_learner/learner_config.h"
 
 int main(int argc, char** argv) {
-  hr::Daemon d("hostroute_learner", "frr-hostroute host learner: learns attached hosts and publishes /32 and /128 host routes");
+  hr::Daemon d(
+      "hostroute_learner",
+      "frr-hostroute host learner: learns attached hosts and publishes /32 and /128 host routes");
   hr::learner::LearnerConfig running;
 
-  d.setConfigHandler([&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
-    auto c = hr::learner::parseLearnerConfig(tree);
-    if (!c) return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
-    return hr::Daemon::ApplyFn([&running, c = std::move(*c)]() mutable { running = std::move(c); });
-  });
-  d.addShow("learning", "effective learning configuration", [&](const std::vector<std::string>&) -> hr::Result<nlohmann::json> {
-    nlohmann::json ifs = nlohmann::json::array();
-    for (const auto& i : running.interfaces) {
-      nlohmann::json subnets = nlohmann::json::array();
-      for (const auto& s : i.subnets) subnets.push_back(s.str());
-      ifs.push_back({{"name", i.name}, {"learning", i.learning}, {"subnets", subnets}, {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
-    }
-    return nlohmann::json{{"enabled", running.enabled}, {"interfaces", ifs}, {"maxHosts", running.maxHosts}, {"holdTimeSeconds", running.holdTime.count()}};
-  });
+  d.setConfigHandler(
+      [&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
+        auto c = hr::learner::parseLearnerConfig(tree);
+        if (!c)
+          return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
+        return hr::Daemon::ApplyFn(
+            [&running, c = std::move(*c)]() mutable { running = std::move(c); });
+      });
+  d.addShow(
+      "learning",
+      "effective learning configuration",
+      [&](const std::vector<std::string>&) -> hr::Result<nlohmann::json> {
+        nlohmann::json ifs = nlohmann::json::array();
+        for (const auto& i : running.interfaces) {
+          nlohmann::json subnets = nlohmann::json::array();
+          for (const auto& s : i.subnets)
+            subnets.push_back(s.str());
+          ifs.push_back(
+              {{"name", i.name},
+               {"learning", i.learning},
+               {"subnets", subnets},
+               {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
+        }
+        return nlohmann::json{
+            {"enabled", running.enabled},
+            {"interfaces", ifs},
+            {"maxHosts", running.maxHosts},
+            {"holdTimeSeconds", running.holdTime.count()}};
+      });
 
-  if (auto rc = d.parse(argc, argv)) return *rc;
+  if (auto rc = d.parse(argc, argv))
+    return *rc;
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "hostroute_learner: %s\n", st.error().message.c_str());
     return 1;
