@@ -296,6 +296,7 @@ HostTable::HostTable(Counters& c) : counters_(c) {
 void HostTable::configure(const LearnerConfig& cfg, TimePoint now, Actions& out) {
   bool tlChanged = !configured_ || cfg.timelineLength != tlLen_;
   cfg_ = cfg;
+  ++cfgGen_;
   if (!configured_) {
     tokens_ = std::max(1.0, cfg_.probeRateLimit / 10.0);
     lastRefill_ = now;
@@ -303,10 +304,11 @@ void HostTable::configure(const LearnerConfig& cfg, TimePoint now, Actions& out)
   configured_ = true;
   if (tlChanged) {
     tlLen_ = cfg.timelineLength;
-    timeline_.assign(hosts_.size() * tlLen_, Event{});
-    for (auto& h : hosts_) {
-      h.tlHead = 0;
-      h.tlSize = 0;
+    timeline_.clear();
+    growTimeline();
+    for (uint32_t i = 0; i < hosts_.size(); ++i) {
+      hosts_[i].tlHead = 0;
+      hosts_[i].tlSize = 0;
     }
   }
   recheckAll(now, out);
@@ -359,55 +361,97 @@ void HostTable::recheckAll(TimePoint now, Actions& out) {
 
 // ---- admission -----------------------------------------------------------------------------
 
+const HostTable::IfAdmit* HostTable::ifAdmit(int ifindex) const {
+  uint64_t gen = ifs_.generation() * 1000003u + cfgGen_;
+  if (gen != admitGen_) {
+    admitGen_ = gen;
+    admitCache_.clear();
+    ownAddrs_.clear();
+    ownMacs_.clear();
+    for (const auto& [idx, i] : ifs_.all()) {
+      for (const auto& p : i.addresses) {
+        ownAddrs_.insert(p.address());
+      }
+      if (i.mac) {
+        ownMacs_.insert(*i.mac);
+      }
+      IfAdmit a;
+      a.icfg = i.name.empty() ? nullptr : cfg_.interface(i.name);
+      if (a.icfg != nullptr) {
+        a.subnets = a.icfg->subnets.empty() ? ifs_.connectedSubnets(idx) : a.icfg->subnets;
+      }
+      auto v = ifs_.vrfOf(idx);
+      a.vrf = findVrf(v).value_or(UINT16_MAX);
+      admitCache_.emplace(idx, std::move(a));
+    }
+  }
+  auto it = admitCache_.find(ifindex);
+  return it == admitCache_.end() ? nullptr : &it->second;
+}
+
 Reason HostTable::admit(
     int ifindex, const IpAddress& ip, const MacAddress& mac, bool extLearned, bool* foreign) const {
   *foreign = false;
-  if (!cfg_.enabled)
+  if (!cfg_.enabled) {
     return Reason::LearningDisabled;
-  const auto* iface = ifs_.get(ifindex);
-  if (iface == nullptr || iface->name.empty())
+  }
+  const auto* a = ifAdmit(ifindex);
+  if (a == nullptr || ifs_.get(ifindex)->name.empty()) {
     return Reason::UnknownInterface;
-  const auto* icfg = cfg_.interface(iface->name);
-  if (icfg == nullptr || !icfg->learning)
+  }
+  const auto* icfg = a->icfg;
+  if (icfg == nullptr || !icfg->learning) {
     return Reason::NotLearningInterface;
-  if (extLearned)
+  }
+  if (extLearned) {
     return Reason::ExternallyLearned;
-  if (ip.isUnspecified())
+  }
+  if (ip.isUnspecified()) {
     return Reason::Unspecified;
-  if (ip.isMulticast())
+  }
+  if (ip.isMulticast()) {
     return Reason::Multicast;
-  if (ip.isLimitedBroadcast())
+  }
+  if (ip.isLimitedBroadcast()) {
     return Reason::Broadcast;
-  if (ip.isLoopback())
+  }
+  if (ip.isLoopback()) {
     return Reason::Loopback;
-  if (ip.isLinkLocal())
+  }
+  if (ip.isLinkLocal()) {
     return Reason::LinkLocal;
-  if (mac.isZero() || mac.isMulticast())
+  }
+  if (mac.isZero() || mac.isMulticast()) {
     return Reason::BadMac;
-  if (ifs_.isOwnMac(mac))
+  }
+  if (ownMacs_.count(mac) != 0) {
     return Reason::OwnMac;
-  if (ifs_.isOwnAddress(ip))
+  }
+  if (ownAddrs_.count(ip) != 0) {
     return Reason::OwnAddress;
+  }
   if (std::find(cfg_.gatewayAddresses.begin(), cfg_.gatewayAddresses.end(), ip) !=
       cfg_.gatewayAddresses.end()) {
     return Reason::GatewayAddress;
   }
-  if (std::find(cfg_.excluded.begin(), cfg_.excluded.end(), ip) != cfg_.excluded.end())
+  if (std::find(cfg_.excluded.begin(), cfg_.excluded.end(), ip) != cfg_.excluded.end()) {
     return Reason::Excluded;
-  auto subnets = icfg->subnets.empty() ? ifs_.connectedSubnets(ifindex) : icfg->subnets;
-  for (const auto& s : subnets) {
-    if (s.family() != ip.family() || !s.contains(ip))
+  }
+  for (const auto& sn : a->subnets) {
+    if (sn.family() != ip.family() || !sn.contains(ip)) {
       continue;
-    if (ip.isV4() && s.length() < 31 && (ip == s.broadcast() || ip == s.canonical().address())) {
+    }
+    if (ip.isV4() && sn.length() < 31 && (ip == sn.broadcast() || ip == sn.canonical().address())) {
       return Reason::Broadcast;
     }
     return Reason::None;
   }
   for (const auto& f : cfg_.foreignSubnets) {
-    if (f.prefix.family() != ip.family() || !f.prefix.contains(ip))
+    if (f.prefix.family() != ip.family() || !f.prefix.contains(ip)) {
       continue;
+    }
     if (f.interfaces.empty() ||
-        std::find(f.interfaces.begin(), f.interfaces.end(), iface->name) != f.interfaces.end()) {
+        std::find(f.interfaces.begin(), f.interfaces.end(), icfg->name) != f.interfaces.end()) {
       *foreign = true;
       return Reason::None;
     }
@@ -489,6 +533,7 @@ uint16_t HostTable::vrfIndex(const std::string& name) {
       return static_cast<uint16_t>(i);
   }
   vrfs_.push_back(name);
+  admitGen_ = UINT64_MAX;  // the admission cache holds VRF indexes
   return static_cast<uint16_t>(vrfs_.size() - 1);
 }
 
@@ -515,8 +560,8 @@ uint32_t HostTable::allocate(const Key& k) {
     hosts_[idx] = Host{};
   } else {
     idx = static_cast<uint32_t>(hosts_.size());
-    hosts_.emplace_back();
-    timeline_.resize(hosts_.size() * tlLen_);
+    hosts_.push();
+    growTimeline();
   }
   hosts_[idx].ip = k.ip;
   hosts_[idx].vrf = k.vrf;
@@ -572,7 +617,7 @@ void HostTable::note(
   if (tlLen_ == 0)
     return;
   auto& h = hosts_[idx];
-  Event* base = &timeline_[size_t{idx} * tlLen_];
+  Event* base = timelineOf(idx);
   if (h.tlSize > 0 &&
       (kind == ESeen || kind == EFrozenIgnored || kind == EDadProbe || kind == EProbe)) {
     Event& last = base[(h.tlHead + tlLen_ - 1) % tlLen_];
@@ -596,7 +641,7 @@ void HostTable::noteMac(
   if (tlLen_ == 0)
     return;
   auto& h = hosts_[idx];
-  Event* base = &timeline_[size_t{idx} * tlLen_];
+  Event* base = timelineOf(idx);
   base[h.tlHead] = Event{us(now), kind, arg, macHi(mac), macLo(mac)};
   h.tlHead = static_cast<uint8_t>((h.tlHead + 1) % tlLen_);
   if (h.tlSize < tlLen_)
@@ -616,7 +661,8 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
     ++*cRefusedEvents_;
     return;
   }
-  uint16_t vrf = vrfIndex(ifs_.vrfOf(o.ifindex));
+  const auto* ia = ifAdmit(o.ifindex);
+  uint16_t vrf = ia != nullptr && ia->vrf != UINT16_MAX ? ia->vrf : vrfIndex(ifs_.vrfOf(o.ifindex));
   auto found = find(vrf, o.ip);
   if (isNote(o.source)) {
     // Someone checks whether the address is free (RFC 5227 probe, RFC 4862 DAD): note it on
@@ -1286,9 +1332,11 @@ std::optional<TimePoint> HostTable::nextDeadline() const {
 std::vector<PublishAction> HostTable::snapshot() const {
   std::vector<PublishAction> out;
   out.reserve(live_);
-  for (const auto& h : hosts_) {
-    if (h.state != HostState::Active && h.state != HostState::Probing)
+  for (uint32_t i = 0; i < hosts_.size(); ++i) {
+    const auto& h = hosts_[i];
+    if (h.state != HostState::Active && h.state != HostState::Probing) {
       continue;
+    }
     PublishAction p;
     p.vrf = vrfName(h.vrf);
     p.ip = h.ip;
@@ -1379,7 +1427,7 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
   if (tlLen_ == 0)
     return tl;
   const auto& h = hosts_[idx];
-  const Event* base = &timeline_[size_t{idx} * tlLen_];
+  const Event* base = timelineOf(idx);
   int64_t nowUs = us(now);
   for (uint8_t i = 0; i < h.tlSize; ++i) {
     const Event& e = base[(h.tlHead + tlLen_ - h.tlSize + i) % tlLen_];

@@ -28,14 +28,17 @@
 // §15's duplicate detection (N moves in M seconds), see docs/host-routing.md.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -234,6 +237,31 @@ class HostTable {
   };
   static constexpr uint32_t kNil = UINT32_MAX;
 
+  // Storage that grows in chunks of kChunk entries: no doubling slack, stable addresses.
+  static constexpr size_t kChunk = 1024;
+  template <class T>
+  class Chunked {
+   public:
+    T& operator[](size_t i) {
+      return (*chunks_[i / kChunk])[i % kChunk];
+    }
+    const T& operator[](size_t i) const {
+      return (*chunks_[i / kChunk])[i % kChunk];
+    }
+    size_t size() const {
+      return size_;
+    }
+    void push() {
+      if (size_ % kChunk == 0)
+        chunks_.push_back(std::make_unique<std::array<T, kChunk>>());
+      (*this)[size_++] = T{};
+    }
+
+   private:
+    std::vector<std::unique_ptr<std::array<T, kChunk>>> chunks_;
+    size_t size_ = 0;
+  };
+
  public:
   static constexpr size_t kHostEntryBytes = sizeof(Host);
   // One timeline event (16 bytes).
@@ -377,7 +405,7 @@ class HostTable {
 
   LearnerConfig cfg_;
   InterfaceDb ifs_;
-  std::vector<Host> hosts_;
+  Chunked<Host> hosts_;
   std::vector<uint32_t> free_;
   std::unordered_map<Key, uint32_t, KeyHash> index_;
   List lists_[LCount];
@@ -389,7 +417,30 @@ class HostTable {
   std::unordered_map<uint32_t, TimePoint> frozenUntil_;
   std::set<TimerKey> timers_;
   std::unordered_map<Key, Refused, KeyHash> refused_;
-  std::vector<Event> timeline_;
+  // Timeline pool: one chunk of kChunk x tlLen_ events per chunk of hosts.
+  std::vector<std::vector<Event>> timeline_;
+  Event* timelineOf(uint32_t idx) {
+    return &timeline_[idx / kChunk][(idx % kChunk) * tlLen_];
+  }
+  const Event* timelineOf(uint32_t idx) const {
+    return &timeline_[idx / kChunk][(idx % kChunk) * tlLen_];
+  }
+  void growTimeline() {
+    while (timeline_.size() * kChunk < hosts_.size())
+      timeline_.emplace_back(kChunk * tlLen_);
+  }
+  // Admission data per interface, rebuilt when the interfaces or the config change.
+  struct IfAdmit {
+    const InterfaceConfig* icfg = nullptr;
+    std::vector<Prefix> subnets;
+    uint16_t vrf = 0;
+  };
+  const IfAdmit* ifAdmit(int ifindex) const;
+  mutable std::unordered_map<int, IfAdmit> admitCache_;
+  mutable std::unordered_set<IpAddress> ownAddrs_;
+  mutable std::set<MacAddress> ownMacs_;
+  mutable uint64_t admitGen_ = UINT64_MAX;
+  uint64_t cfgGen_ = 0;
   uint8_t tlLen_ = 0;
   double tokens_ = 0;
   TimePoint lastRefill_{};

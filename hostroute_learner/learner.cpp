@@ -19,7 +19,7 @@ uint64_t realtimeUs() {
 
 Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
     : loop_(loop),
-      counters_(c),
+
       table_(c),
       watcher_(
           loop,

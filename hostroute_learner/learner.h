@@ -46,7 +46,6 @@ class Learner {
   bool isLearning(int ifindex) const;
 
   EventLoop& loop_;
-  Counters& counters_;
   HostTable table_;
   NeighWatcher watcher_;
   PacketIo packets_;

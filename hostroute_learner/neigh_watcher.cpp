@@ -10,7 +10,7 @@
 namespace hr::learner {
 
 NeighWatcher::NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink)
-    : loop_(loop), db_(db), counters_(counters), sink_(std::move(sink)) {
+    : loop_(loop), db_(db), sink_(std::move(sink)) {
   cMalformed_ = &counters.counter(
       "netlink.malformed", "netlink messages that failed to decode (counted and dropped)");
   cNeighEvents_ = &counters.counter(

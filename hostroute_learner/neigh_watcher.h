@@ -47,7 +47,6 @@ class NeighWatcher {
 
   EventLoop& loop_;
   InterfaceDb& db_;
-  Counters& counters_;
   Sink sink_;
   std::optional<NetlinkSocket> events_;
   Counter* cMalformed_;

@@ -14,7 +14,7 @@ RoutePublisher::RoutePublisher(
     : loop_(loop),
       connector_(loop, std::move(socketPath), c, "fpm_client"),
       instance_(std::move(instance)),
-      counters_(c),
+
       sink_(std::move(sink)) {
   // A restarted learner starts a new generation (wall clock, microseconds).
   generation_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(

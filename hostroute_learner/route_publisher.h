@@ -65,7 +65,6 @@ class RoutePublisher {
   EventLoop& loop_;
   ipc::Connector connector_;
   std::string instance_;
-  Counters& counters_;
   Sink sink_;
   bool synced_ = false;
   bool flushScheduled_ = false;
