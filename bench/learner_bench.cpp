@@ -99,8 +99,9 @@ BENCHMARK(BM_LearnNewHosts)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillise
 void BM_RefreshKnownHosts(benchmark::State& state) {
   const uint32_t n = 100'000;
   Table tb;
-  for (uint32_t i = 0; i < n; ++i)
+  for (uint32_t i = 0; i < n; ++i) {
     tb.t.observe(obs(i), tb.now, tb.out);
+  }
   tb.out.clear();
   uint32_t i = 0;
   for (auto _ : state) {
@@ -139,8 +140,9 @@ void BM_AgeOutHosts(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     auto tb = std::make_unique<Table>();
-    for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t i = 0; i < n; ++i) {
       tb->t.observe(obs(i), tb->now, tb->out);
+    }
     tb->out.clear();
     TimePoint t = tb->now + std::chrono::seconds(297);
     state.ResumeTiming();

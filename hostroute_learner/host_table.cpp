@@ -323,8 +323,9 @@ void HostTable::configure(const LearnerConfig& cfg, TimePoint now, Actions& out)
       o.mac = r.mac;
       o.source = r.source;
       bool foreign = false;
-      if (admit(o.ifindex, o.ip, o.mac, false, &foreign) == Reason::None)
+      if (admit(o.ifindex, o.ip, o.mac, false, &foreign) == Reason::None) {
         retry.push_back(o);
+      }
     }
   }
   for (const auto& o : retry) {
@@ -340,8 +341,9 @@ void HostTable::interfacesChanged(TimePoint now, Actions& out) {
 void HostTable::recheckAll(TimePoint now, Actions& out) {
   for (uint32_t i = 0; i < hosts_.size(); ++i) {
     auto& h = hosts_[i];
-    if (h.state != HostState::Active && h.state != HostState::Probing)
+    if (h.state != HostState::Active && h.state != HostState::Probing) {
       continue;
+    }
     if (ifs_.get(h.ifindex) == nullptr) {
       withdraw(i, Reason::InterfaceGone, now, out);
       continue;
@@ -509,8 +511,9 @@ void HostTable::listPush(uint8_t list, uint32_t idx) {
 
 void HostTable::listRemove(uint32_t idx) {
   auto& h = hosts_[idx];
-  if (h.list == LNone)
+  if (h.list == LNone) {
     return;
+  }
   auto& l = lists_[h.list];
   if (h.prev != kNil) {
     hosts_[h.prev].next = h.next;
@@ -529,8 +532,9 @@ void HostTable::listRemove(uint32_t idx) {
 
 uint16_t HostTable::vrfIndex(const std::string& name) {
   for (size_t i = 0; i < vrfs_.size(); ++i) {
-    if (vrfs_[i] == name)
+    if (vrfs_[i] == name) {
       return static_cast<uint16_t>(i);
+    }
   }
   vrfs_.push_back(name);
   admitGen_ = UINT64_MAX;  // the admission cache holds VRF indexes
@@ -539,16 +543,18 @@ uint16_t HostTable::vrfIndex(const std::string& name) {
 
 std::optional<uint16_t> HostTable::findVrf(const std::string& name) const {
   for (size_t i = 0; i < vrfs_.size(); ++i) {
-    if (vrfs_[i] == name)
+    if (vrfs_[i] == name) {
       return static_cast<uint16_t>(i);
+    }
   }
   return std::nullopt;
 }
 
 std::optional<uint32_t> HostTable::find(uint16_t vrf, const IpAddress& ip) const {
   auto it = index_.find(Key{vrf, ip});
-  if (it == index_.end())
+  if (it == index_.end()) {
     return std::nullopt;
+  }
   return it->second;
 }
 
@@ -614,8 +620,9 @@ void HostTable::refill(TimePoint now) {
 
 void HostTable::note(
     uint32_t idx, TimePoint now, uint8_t kind, uint8_t arg, uint32_t aux, uint16_t count) {
-  if (tlLen_ == 0)
+  if (tlLen_ == 0) {
     return;
+  }
   auto& h = hosts_[idx];
   Event* base = timelineOf(idx);
   if (h.tlSize > 0 &&
@@ -625,27 +632,31 @@ void HostTable::note(
         last.count < UINT16_MAX) {
       ++last.count;
       last.atUs = us(now);
-      if (kind == EProbe)
+      if (kind == EProbe) {
         last.aux = aux;
+      }
       return;
     }
   }
   base[h.tlHead] = Event{us(now), kind, arg, count, aux};
   h.tlHead = static_cast<uint8_t>((h.tlHead + 1) % tlLen_);
-  if (h.tlSize < tlLen_)
+  if (h.tlSize < tlLen_) {
     ++h.tlSize;
+  }
 }
 
 void HostTable::noteMac(
     uint32_t idx, TimePoint now, uint8_t kind, uint8_t arg, const MacAddress& mac) {
-  if (tlLen_ == 0)
+  if (tlLen_ == 0) {
     return;
+  }
   auto& h = hosts_[idx];
   Event* base = timelineOf(idx);
   base[h.tlHead] = Event{us(now), kind, arg, macHi(mac), macLo(mac)};
   h.tlHead = static_cast<uint8_t>((h.tlHead + 1) % tlLen_);
-  if (h.tlSize < tlLen_)
+  if (h.tlSize < tlLen_) {
     ++h.tlSize;
+  }
 }
 
 // ---- events ----------------------------------------------------------------------------------
@@ -700,8 +711,9 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
   bool sameMac = h.mac == o.mac;
   bool samePort = h.port == 0 || o.port == 0 || h.port == o.port;
   if (sameMac && samePort && h.ifindex == o.ifindex) {
-    if (h.port == 0 && o.port != 0)
+    if (h.port == 0 && o.port != 0) {
       h.port = o.port;
+    }
     alive(idx, o, now, out);
     return;
   }
@@ -767,8 +779,9 @@ void HostTable::alive(uint32_t idx, const Observation& o, TimePoint now, Actions
     // event does not say which port, and the newcomer may share the MAC).
     bool counts = v->second.kind == VerifyKind::Remote ||
                   (o.source != Source::Neighbor && (h.port == 0 || o.port == h.port));
-    if (counts)
+    if (counts) {
       finishVerify(idx, true, now, out);
+    }
   }
   if (!o.confirms) {
     return;  // a kernel entry going STALE/DELAY is no sign of life
@@ -840,8 +853,9 @@ void HostTable::startVerify(
 // A verification sends two probes (at the start and half-way) and decides at verify-time.
 void HostTable::verifyStep(uint32_t idx, TimePoint now, Actions& out) {
   auto it = verify_.find(idx);
-  if (it == verify_.end())
+  if (it == verify_.end()) {
     return;
+  }
   auto& v = it->second;
   auto& h = hosts_[idx];
   if (now >= v.started + cfg_.verifyTime) {
@@ -868,8 +882,9 @@ void HostTable::verifyStep(uint32_t idx, TimePoint now, Actions& out) {
 
 void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions& out) {
   auto it = verify_.find(idx);
-  if (it == verify_.end())
+  if (it == verify_.end()) {
     return;
+  }
   Verify v = it->second;
   delTimer(v.next, idx, TVerify);
   verify_.erase(it);
@@ -907,8 +922,9 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
     d.ifindex = v.ifindex;
     d.port = v.port;
     d.mac = v.mac;
-    if (fresh)
+    if (fresh) {
       d.since = now;
+    }
     d.lastSeen = now;
     d.recheckAt =
         now + std::max<Duration>(cfg_.verifyTime * 10, cfg_.probeInterval * cfg_.probeRetries);
@@ -936,8 +952,9 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
   MacAddress oldMac = h.mac;
   bool routeChanges = h.ifindex != v.ifindex || h.mac != v.mac;
   if (oldIf != v.ifindex) {
-    if (perIf_[oldIf] > 0)
+    if (perIf_[oldIf] > 0) {
       --perIf_[oldIf];
+    }
     ++perIf_[v.ifindex];
   }
   h.ifindex = v.ifindex;
@@ -961,8 +978,9 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
       EMoved,
       static_cast<uint8_t>(v.source),
       static_cast<uint32_t>(oldPort != 0 ? oldPort : oldIf));
-  if (oldMac != h.mac)
+  if (oldMac != h.mac) {
     noteMac(idx, now, EMovedMac, 0, oldMac);
+  }
   out.push_back(LogAction{
       false,
       fmt::format(
@@ -1023,8 +1041,9 @@ void HostTable::freeze(uint32_t idx, TimePoint now, Actions& out) {
 void HostTable::unfreeze(uint32_t idx, const char* why, TimePoint now, Actions& out) {
   auto& h = hosts_[idx];
   if (auto it = frozenUntil_.find(idx); it != frozenUntil_.end()) {
-    if (it->second != TimePoint::max())
+    if (it->second != TimePoint::max()) {
       delTimer(it->second, idx, TFreeze);
+    }
     frozenUntil_.erase(it);
   }
   gFrozen_->set(frozenUntil_.size());
@@ -1036,8 +1055,9 @@ void HostTable::unfreeze(uint32_t idx, const char* why, TimePoint now, Actions& 
 
 void HostTable::withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out) {
   auto& h = hosts_[idx];
-  if (h.state == HostState::Withdrawn || h.state == HostState::Free)
+  if (h.state == HostState::Withdrawn || h.state == HostState::Free) {
     return;
+  }
   if (h.flags & FPublished) {
     PublishAction p;
     p.add = false;
@@ -1057,8 +1077,9 @@ void HostTable::withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out) 
     dups_.erase(d);
     gDuplicates_->set(dups_.size());
   }
-  if (perIf_[h.ifindex] > 0)
+  if (perIf_[h.ifindex] > 0) {
     --perIf_[h.ifindex];
+  }
   --live_;
   gHosts_->set(live_);
   ++*cWithdrawn_;
@@ -1118,19 +1139,22 @@ bool HostTable::sendProbe(
   int bestScore = 0;
   for (const auto& a : iface->addresses) {
     const auto& ip = a.address();
-    if (ip.family() != h.ip.family())
+    if (ip.family() != h.ip.family()) {
       continue;
+    }
     if (std::find(cfg_.gatewayAddresses.begin(), cfg_.gatewayAddresses.end(), ip) !=
-        cfg_.gatewayAddresses.end())
+        cfg_.gatewayAddresses.end()) {
       continue;
+    }
     int score = a.contains(h.ip) ? 3 : (ip.isLinkLocal() ? 2 : 1);
     if (score > bestScore) {
       bestScore = score;
       best = &ip;
     }
   }
-  if (best != nullptr)
+  if (best != nullptr) {
     p.src = *best;
+  }
   ++*cProbes_;
   if (why == ProbeReason::Aging) {
     note(idx, now, EProbe, static_cast<uint8_t>(why), h.probes + 1u);
@@ -1144,11 +1168,13 @@ bool HostTable::sendProbe(
 
 void HostTable::neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, Actions& out) {
   auto idx = find(vrfIndex(ifs_.vrfOf(ifindex)), ip);
-  if (!idx)
+  if (!idx) {
     return;
+  }
   auto& h = hosts_[*idx];
-  if (h.state != HostState::Active)
+  if (h.state != HostState::Active) {
     return;
+  }
   // The kernel's own probes failed: start ours now instead of at the quiet time.
   note(*idx, now, ENeighFailed);
   h.state = HostState::Probing;
@@ -1162,14 +1188,17 @@ void HostTable::neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, 
 void HostTable::routeStatus(
     const std::string& vrf, const IpAddress& ip, RouteState st, TimePoint now) {
   auto v = findVrf(vrf);
-  if (!v)
+  if (!v) {
     return;
+  }
   auto idx = find(*v, ip);
-  if (!idx)
+  if (!idx) {
     return;
+  }
   auto& h = hosts_[*idx];
-  if (h.state == HostState::Withdrawn || h.route == st)
+  if (h.state == HostState::Withdrawn || h.route == st) {
     return;
+  }
   h.route = st;
   note(*idx, now, ERoute, static_cast<uint8_t>(st));
 }
@@ -1182,14 +1211,17 @@ void HostTable::remoteRoute(
     TimePoint now,
     Actions& out) {
   auto v = findVrf(vrf);
-  if (!v)
+  if (!v) {
     return;
+  }
   auto idx = find(*v, ip);
-  if (!idx)
+  if (!idx) {
     return;
+  }
   auto& h = hosts_[*idx];
-  if (h.state == HostState::Withdrawn)
+  if (h.state == HostState::Withdrawn) {
     return;
+  }
   note(*idx, now, ERemote, present ? 1 : 0);
   if (!present) {
     h.flags &= static_cast<uint8_t>(~FRemote);
@@ -1225,8 +1257,9 @@ void HostTable::tick(TimePoint now, Actions& out) {
       verifyStep(idx, now, out);
     } else if (kind == TDuplicate) {
       auto d = dups_.find(idx);
-      if (d == dups_.end())
+      if (d == dups_.end()) {
         continue;
+      }
       if (now - d->second.lastSeen >= cfg_.holdTime) {
         dups_.erase(d);
         hosts_[idx].flags &= static_cast<uint8_t>(~FDuplicate);
@@ -1250,8 +1283,9 @@ void HostTable::tick(TimePoint now, Actions& out) {
   while (lists_[LActive].head != kNil) {
     uint32_t idx = lists_[LActive].head;
     auto& h = hosts_[idx];
-    if (h.lastSeen + quietAfter > now)
+    if (h.lastSeen + quietAfter > now) {
       break;
+    }
     listRemove(idx);
     h.state = HostState::Probing;
     h.reason = Reason::Quiet;
@@ -1262,8 +1296,9 @@ void HostTable::tick(TimePoint now, Actions& out) {
   while (lists_[LWaiting].head != kNil) {
     uint32_t idx = lists_[LWaiting].head;
     auto& h = hosts_[idx];
-    if (h.nextAt > now)
+    if (h.nextAt > now) {
       break;
+    }
     listRemove(idx);
     if (h.probes >= cfg_.probeRetries) {
       out.push_back(LogAction{
@@ -1291,8 +1326,9 @@ void HostTable::tick(TimePoint now, Actions& out) {
     h.nextAt = now + cfg_.probeInterval;
     listPush(LWaiting, idx);
   }
-  if (deferred)
+  if (deferred) {
     ++*cProbeDeferred_;
+  }
   // Tombstones expire.
   while (lists_[LTomb].head != kNil && hosts_[lists_[LTomb].head].nextAt <= now) {
     releaseSlot(lists_[LTomb].head);
@@ -1308,17 +1344,22 @@ void HostTable::tick(TimePoint now, Actions& out) {
 std::optional<TimePoint> HostTable::nextDeadline() const {
   std::optional<TimePoint> t;
   auto take = [&](TimePoint x) {
-    if (!t || x < *t)
+    if (!t || x < *t) {
       t = x;
+    }
   };
-  if (!timers_.empty())
+  if (!timers_.empty()) {
     take(std::get<0>(*timers_.begin()));
-  if (lists_[LActive].head != kNil)
+  }
+  if (lists_[LActive].head != kNil) {
     take(hosts_[lists_[LActive].head].lastSeen + cfg_.probeStart());
-  if (lists_[LWaiting].head != kNil)
+  }
+  if (lists_[LWaiting].head != kNil) {
     take(hosts_[lists_[LWaiting].head].nextAt);
-  if (lists_[LTomb].head != kNil)
+  }
+  if (lists_[LTomb].head != kNil) {
     take(hosts_[lists_[LTomb].head].nextAt);
+  }
   if (lists_[LDue].head != kNil) {
     double need = 1.0 - tokens_;
     auto wait = need <= 0 ? Duration::zero()
@@ -1363,15 +1404,17 @@ Result<std::string> HostTable::clear(
   }
   auto& h = hosts_[*idx];
   if (what == "freeze") {
-    if ((h.flags & FFrozen) == 0)
+    if ((h.flags & FFrozen) == 0) {
       return fail("clear.not_frozen", "host {} is not frozen", ip.str());
+    }
     unfreeze(*idx, "cli", now, out);
     return fmt::format("host {} released (no longer frozen)", ip.str());
   }
   if (what == "duplicate") {
     auto d = dups_.find(*idx);
-    if (d == dups_.end())
+    if (d == dups_.end()) {
       return fail("clear.not_duplicate", "host {} is not flagged duplicate", ip.str());
+    }
     delTimer(d->second.lastSeen + cfg_.holdTime, *idx, TDuplicate);
     dups_.erase(d);
     h.flags &= static_cast<uint8_t>(~FDuplicate);
@@ -1424,8 +1467,9 @@ nlohmann::json HostTable::entryJson(uint32_t idx, TimePoint now) const {
 
 nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
   nlohmann::json tl = nlohmann::json::array();
-  if (tlLen_ == 0)
+  if (tlLen_ == 0) {
     return tl;
+  }
   const auto& h = hosts_[idx];
   const Event* base = timelineOf(idx);
   int64_t nowUs = us(now);
@@ -1534,8 +1578,9 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
         {"msAgo", (nowUs - e.atUs) / 1000}, {"atUs", e.atUs}, {"event", ev}, {"detail", detail}};
     bool macEvent = e.kind == EVerifyMove || e.kind == EMovedMac || e.kind == EConflict ||
                     e.kind == EDadProbe || e.kind == EFrozenIgnored;
-    if (!macEvent && e.count > 1)
+    if (!macEvent && e.count > 1) {
       je["count"] = e.count;
+    }
     tl.push_back(std::move(je));
   }
   return tl;
@@ -1546,10 +1591,12 @@ nlohmann::json HostTable::hostsJson(TimePoint now, bool includeWithdrawn) const 
   std::vector<uint32_t> order;
   for (uint32_t i = 0; i < hosts_.size(); ++i) {
     const auto& h = hosts_[i];
-    if (h.state == HostState::Free)
+    if (h.state == HostState::Free) {
       continue;
-    if (h.state == HostState::Withdrawn && !includeWithdrawn)
+    }
+    if (h.state == HostState::Withdrawn && !includeWithdrawn) {
       continue;
+    }
     order.push_back(i);
   }
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -1558,8 +1605,9 @@ nlohmann::json HostTable::hostsJson(TimePoint now, bool includeWithdrawn) const 
   size_t installed = 0;
   for (auto i : order) {
     hosts.push_back(entryJson(i, now));
-    if (hosts_[i].route == RouteState::Installed && hosts_[i].state != HostState::Withdrawn)
+    if (hosts_[i].route == RouteState::Installed && hosts_[i].state != HostState::Withdrawn) {
       ++installed;
+    }
   }
   return {
       {"hosts", hosts},
@@ -1578,8 +1626,9 @@ nlohmann::json HostTable::hostsJson(TimePoint now, bool includeWithdrawn) const 
 Result<nlohmann::json> HostTable::hostJson(
     const std::string& vrf, const IpAddress& ip, TimePoint now) const {
   for (uint16_t v = 0; v < vrfs_.size(); ++v) {
-    if (!vrf.empty() && vrfs_[v] != vrf)
+    if (!vrf.empty() && vrfs_[v] != vrf) {
       continue;
+    }
     if (auto idx = find(v, ip)) {
       auto j = entryJson(*idx, now);
       j["learned"] = hosts_[*idx].state != HostState::Withdrawn;

@@ -19,12 +19,14 @@ int main(int argc, char** argv) {
   d.setConfigHandler(
       [&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
         auto c = hr::learner::parseLearnerConfig(tree);
-        if (!c)
+        if (!c) {
           return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
+        }
         return hr::Daemon::ApplyFn([&running, &learner, c = std::move(*c)]() mutable {
           running = std::move(c);
-          if (learner)
+          if (learner) {
             learner->configure(running);
+          }
         });
       });
   d.addShow(
@@ -34,8 +36,9 @@ int main(int argc, char** argv) {
         nlohmann::json ifs = nlohmann::json::array();
         for (const auto& i : running.interfaces) {
           nlohmann::json subnets = nlohmann::json::array();
-          for (const auto& s : i.subnets)
+          for (const auto& s : i.subnets) {
             subnets.push_back(s.str());
+          }
           ifs.push_back(
               {{"name", i.name},
                {"learning", i.learning},
@@ -43,8 +46,9 @@ int main(int argc, char** argv) {
                {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
         }
         nlohmann::json gws = nlohmann::json::array();
-        for (const auto& g : running.gatewayAddresses)
+        for (const auto& g : running.gatewayAddresses) {
           gws.push_back(g.str());
+        }
         return nlohmann::json{
             {"enabled", running.enabled},
             {"interfaces", ifs},
@@ -56,21 +60,24 @@ int main(int argc, char** argv) {
       "hosts",
       "learned hosts: show hosts [ADDRESS] [vrf NAME] [all]",
       [&](const std::vector<std::string>& args) -> hr::Result<nlohmann::json> {
-        if (!learner)
+        if (!learner) {
           return hr::fail("learner.starting", "the learner is starting");
+        }
         return learner->showHosts(args);
       });
   d.addCommand(
       "clear",
       "clear host ADDRESS [freeze|duplicate] [vrf NAME]",
       [&](const std::vector<std::string>& args) -> hr::Result<std::string> {
-        if (!learner)
+        if (!learner) {
           return hr::fail("learner.starting", "the learner is starting");
+        }
         return learner->command(args);
       });
 
-  if (auto rc = d.parse(argc, argv))
+  if (auto rc = d.parse(argc, argv)) {
     return *rc;
+  }
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "hostroute_learner: %s\n", st.error().message.c_str());
     return 1;

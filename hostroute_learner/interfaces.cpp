@@ -32,8 +32,9 @@ void InterfaceDb::addAddress(int ifindex, const Prefix& p) {
 void InterfaceDb::removeAddress(int ifindex, const Prefix& p) {
   ++generation_;
   auto it = ifs_.find(ifindex);
-  if (it == ifs_.end())
+  if (it == ifs_.end()) {
     return;
+  }
   auto& a = it->second.addresses;
   a.erase(std::remove(a.begin(), a.end(), p), a.end());
 }
@@ -45,8 +46,9 @@ const InterfaceInfo* InterfaceDb::get(int ifindex) const {
 
 const InterfaceInfo* InterfaceDb::byName(const std::string& name) const {
   for (const auto& [_, i] : ifs_) {
-    if (i.name == name)
+    if (i.name == name) {
       return &i;
+    }
   }
   return nullptr;
 }
@@ -58,16 +60,18 @@ std::string InterfaceDb::name(int ifindex) const {
 
 std::string InterfaceDb::vrfOf(int ifindex) const {
   const auto* i = get(ifindex);
-  if (i == nullptr || i->master == 0)
+  if (i == nullptr || i->master == 0) {
     return {};
+  }
   const auto* m = get(i->master);
   return m != nullptr && m->kind == "vrf" ? m->name : std::string();
 }
 
 int InterfaceDb::bridgeOf(int ifindex) const {
   const auto* i = get(ifindex);
-  if (i == nullptr || i->master == 0)
+  if (i == nullptr || i->master == 0) {
     return 0;
+  }
   return isBridge(i->master) ? i->master : 0;
 }
 
@@ -78,8 +82,9 @@ bool InterfaceDb::isBridge(int ifindex) const {
 
 bool InterfaceDb::hasPorts(int bridge) const {
   for (const auto& [_, i] : ifs_) {
-    if (i.master == bridge)
+    if (i.master == bridge) {
       return true;
+    }
   }
   return false;
 }
@@ -87,8 +92,9 @@ bool InterfaceDb::hasPorts(int bridge) const {
 bool InterfaceDb::isOwnAddress(const IpAddress& a) const {
   for (const auto& [_, i] : ifs_) {
     for (const auto& p : i.addresses) {
-      if (p.address() == a)
+      if (p.address() == a) {
         return true;
+      }
     }
   }
   return false;
@@ -96,8 +102,9 @@ bool InterfaceDb::isOwnAddress(const IpAddress& a) const {
 
 bool InterfaceDb::isOwnMac(const MacAddress& m) const {
   for (const auto& [_, i] : ifs_) {
-    if (i.mac && *i.mac == m)
+    if (i.mac && *i.mac == m) {
       return true;
+    }
   }
   return false;
 }
@@ -105,14 +112,17 @@ bool InterfaceDb::isOwnMac(const MacAddress& m) const {
 std::vector<Prefix> InterfaceDb::connectedSubnets(int ifindex) const {
   std::vector<Prefix> out;
   const auto* i = get(ifindex);
-  if (i == nullptr)
+  if (i == nullptr) {
     return out;
+  }
   for (const auto& p : i->addresses) {
-    if (p.isHost() || p.address().isLinkLocal())
+    if (p.isHost() || p.address().isLinkLocal()) {
       continue;
+    }
     auto c = p.canonical();
-    if (std::find(out.begin(), out.end(), c) == out.end())
+    if (std::find(out.begin(), out.end(), c) == out.end()) {
       out.push_back(c);
+    }
   }
   return out;
 }

@@ -79,8 +79,9 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
 
 bool Learner::isLearning(int ifindex) const {
   const auto& cfg = table_.config();
-  if (!cfg.enabled)
+  if (!cfg.enabled) {
     return false;
+  }
   const auto* icfg = cfg.interface(table_.interfaces().name(ifindex));
   return icfg != nullptr && icfg->learning;
 }
@@ -127,8 +128,9 @@ void Learner::dispatch() {
   }
   out_.clear();
   if (auto d = table_.nextDeadline()) {
-    if (!timer_.armed() || timer_.deadline() != *d)
+    if (!timer_.armed() || timer_.deadline() != *d) {
       timer_.armAt(*d);
+    }
   } else {
     timer_.cancel();
   }
@@ -190,14 +192,16 @@ Result<nlohmann::json> Learner::showHosts(const std::vector<std::string>& args) 
       return fail("show.usage", "usage: show hosts [ADDRESS] [vrf NAME] [all]");
     }
   }
-  if (addr)
+  if (addr) {
     return table_.hostJson(vrf, *addr, loop_.now());
+  }
   auto j = table_.hostsJson(loop_.now(), all);
   if (!vrf.empty()) {
     nlohmann::json keep = nlohmann::json::array();
     for (auto& h : j["hosts"]) {
-      if (h["vrf"] == vrf)
+      if (h["vrf"] == vrf) {
         keep.push_back(h);
+      }
     }
     j["hosts"] = keep;
   }
@@ -211,8 +215,9 @@ Result<std::string> Learner::command(const std::vector<std::string>& args) {
     return fail("clear.usage", "usage: clear host ADDRESS [freeze|duplicate] [vrf NAME]");
   }
   auto a = IpAddress::parse(args[1]);
-  if (!a)
+  if (!a) {
     return fail("clear.usage", "'{}' is not an IP address", args[1]);
+  }
   std::string what = "all";
   std::string vrf;
   for (size_t i = 2; i < args.size(); ++i) {
@@ -224,8 +229,9 @@ Result<std::string> Learner::command(const std::vector<std::string>& args) {
   }
   auto r = table_.clear(vrf, *a, what, loop_.now(), out_);
   dispatch();
-  if (r)
+  if (r) {
     spdlog::info("event=operator_clear addr={} what={} result=\"{}\"", a->str(), what, *r);
+  }
   return r;
 }
 

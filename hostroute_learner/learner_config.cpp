@@ -6,8 +6,9 @@ namespace hr::learner {
 
 const InterfaceConfig* LearnerConfig::interface(const std::string& name) const {
   for (const auto& i : interfaces) {
-    if (i.name == name)
+    if (i.name == name) {
       return &i;
+    }
   }
   return nullptr;
 }
@@ -26,8 +27,9 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
   }
   auto prefixLeaf = [&](const config::Node& n, const char* leaf) -> std::optional<Prefix> {
     auto v = n.leaf(leaf);
-    if (!v)
+    if (!v) {
       return std::nullopt;
+    }
     auto p = Prefix::parse(*v);
     if (!p) {
       issues.push_back({n.path() + "/" + leaf, p.error().message});
@@ -41,21 +43,24 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
     InterfaceConfig ic;
     ic.name = ifn.str("name");
     for (const auto& s : ifn.children("subnet")) {
-      if (auto p = prefixLeaf(s, "prefix"))
+      if (auto p = prefixLeaf(s, "prefix")) {
         ic.subnets.push_back(*p);
+      }
     }
     if (auto l = ifn.child("learning")) {
       ic.learning = l->boolean("enabled");
-      if (auto m = l->leaf("max-hosts"))
+      if (auto m = l->leaf("max-hosts")) {
         ic.maxHosts = static_cast<uint32_t>(std::stoul(*m));
+      }
     }
     // The VRRP helper's module augments the interface with vrrp/group/virtual-address; read
     // it by node name so the learner neither depends on that module nor needs it loaded.
     for (const auto& v : ifn.children("vrrp")) {
       for (const auto& g : v.children("group")) {
         for (const auto& a : g.leafList("virtual-address")) {
-          if (auto ip = IpAddress::parse(a))
+          if (auto ip = IpAddress::parse(a)) {
             c.gatewayAddresses.push_back(*ip);
+          }
         }
       }
     }
@@ -76,8 +81,9 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
       }
     }
     for (const auto& e : learning->leafList("excluded-address")) {
-      if (auto a = IpAddress::parse(e))
+      if (auto a = IpAddress::parse(e)) {
         c.excluded.push_back(*a);
+      }
     }
     if (auto inj = learning->child("injection")) {
       c.injection = inj->str("method", "zapi") == "kernel-table" ? InjectionMethod::KernelTable

@@ -28,8 +28,9 @@ NeighWatcher::NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters,
 }
 
 NeighWatcher::~NeighWatcher() {
-  if (events_)
+  if (events_) {
     loop_.removeFd(events_->fd());
+  }
 }
 
 Status NeighWatcher::start() {
@@ -67,8 +68,9 @@ Status NeighWatcher::dumpAll() {
         ++*cMalformed_;
         continue;
       }
-      for (const auto& m : *split)
+      for (const auto& m : *split) {
         handle(m, true);
+      }
     }
     if (r.type == RTM_GETADDR && r.family == AF_INET6) {
       sink_.interfacesChanged();
@@ -84,18 +86,21 @@ void NeighWatcher::onReadable() {
       if (msgs.error().code == "overrun") {
         ++*cOverruns_;
         spdlog::warn("event=netlink_overrun action=resync");
-        if (auto st = dumpAll(); !st)
+        if (auto st = dumpAll(); !st) {
           spdlog::error("event=netlink_resync_failed reason=\"{}\"", st.error().message);
+        }
       } else {
         ++*cMalformed_;
         HR_DEBUG(Netlink, "event=netlink_bad_datagram reason=\"{}\"", msgs.error().str());
       }
       continue;
     }
-    if (msgs->empty())
+    if (msgs->empty()) {
       return;
-    for (const auto& m : *msgs)
+    }
+    for (const auto& m : *msgs) {
       handle(m, false);
+    }
   }
 }
 
@@ -115,13 +120,15 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
         // plain DELLINK removes the interface.
         if (m.payload.empty() || m.payload[0] != AF_BRIDGE) {
           db_.removeLink(l->ifindex);
-          if (!fromDump)
+          if (!fromDump) {
             sink_.interfacesChanged();
+          }
         }
         return;
       }
-      if (!m.payload.empty() && m.payload[0] == AF_BRIDGE)
+      if (!m.payload.empty() && m.payload[0] == AF_BRIDGE) {
         return;  // bridge port details
+      }
       InterfaceInfo i;
       i.ifindex = l->ifindex;
       i.name = l->name;
@@ -134,11 +141,13 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
       bool changed = old == nullptr || old->name != i.name || old->master != i.master ||
                      old->up != i.up || old->mac != i.mac || old->kind != i.kind;
       // RTM_NEWLINK notifications carry no IFLA_LINKINFO for some changes: keep the kind.
-      if (i.kind.empty() && old != nullptr)
+      if (i.kind.empty() && old != nullptr) {
         i.kind = old->kind;
+      }
       db_.upsertLink(std::move(i));
-      if (changed && !fromDump)
+      if (changed && !fromDump) {
         sink_.interfacesChanged();
+      }
       return;
     }
     case RTM_NEWADDR:
@@ -155,8 +164,9 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
       } else {
         db_.removeAddress(static_cast<int>(a->ifindex), a->prefix());
       }
-      if (!fromDump)
+      if (!fromDump) {
         sink_.interfacesChanged();
+      }
       return;
     }
     case RTM_NEWNEIGH:

@@ -57,8 +57,9 @@ PacketIo::PacketIo(
 }
 
 PacketIo::~PacketIo() {
-  if (sock_)
+  if (sock_) {
     loop_.removeFd(sock_->fd());
+  }
 }
 
 Status PacketIo::start() {
@@ -74,8 +75,9 @@ void PacketIo::onReadable() {
       spdlog::warn("event=packet_recv_failed reason=\"{}\"", f.error().message);
       return;
     }
-    if (f->data.empty() && f->ifindex == 0)
+    if (f->data.empty() && f->ifindex == 0) {
       return;
+    }
     TimePoint rx = loop_.now();
     ++*cRx_;
     if (f->truncated) {

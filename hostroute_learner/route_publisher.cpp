@@ -53,8 +53,9 @@ void RoutePublisher::fill(ipc::HostRoute* r, const PublishAction& p, uint64_t se
     const auto& m = p.mac.bytes();
     r->set_mac(std::string(m.begin(), m.end()));
     r->set_flags(p.flags);
-    if (seenUs != 0)
+    if (seenUs != 0) {
       r->set_seen_realtime_us(seenUs);
+    }
   }
 }
 
@@ -83,8 +84,9 @@ void RoutePublisher::onUp(ipc::Channel& ch) {
     ipc::Envelope e;
     e.set_id(nextId_++);
     auto* in = e.mutable_intents();
-    for (size_t j = i; j < std::min(all.size(), i + kBatch); ++j)
+    for (size_t j = i; j < std::min(all.size(), i + kBatch); ++j) {
       fill(in->add_add(), all[j], 0);
+    }
     ch.send(e);
     ++*cMessages_;
   }
@@ -106,15 +108,17 @@ void RoutePublisher::publish(const PublishAction& p, uint64_t seenRealtimeUs) {
   }
   auto key = std::make_pair(p.vrf, p.ip);
   auto it = pending_.find(key);
-  if (it != pending_.end() && seenRealtimeUs == 0)
+  if (it != pending_.end() && seenRealtimeUs == 0) {
     seenRealtimeUs = it->second.seenUs;
+  }
   pending_[key] = Pending{p, seenRealtimeUs};
   if (!flushScheduled_) {
     flushScheduled_ = true;
     std::weak_ptr<bool> alive = alive_;
     loop_.defer([this, alive] {
-      if (alive.expired())
+      if (alive.expired()) {
         return;
+      }
       flushScheduled_ = false;
       flush();
     });
@@ -139,8 +143,9 @@ void RoutePublisher::flush() {
       if (p.action.add) {
         fill(in->add_add(), p.action, p.seenUs);
         ++*cAdds_;
-        if (p.seenUs != 0)
+        if (p.seenUs != 0) {
           adds.emplace_back(p.action, p.seenUs);
+        }
       } else {
         fill(in->add_withdraw(), p.action, 0);
         ++*cWithdraws_;
@@ -151,8 +156,9 @@ void RoutePublisher::flush() {
     ++*cMessages_;
     HR_DEBUG(Ipc, "event=intents_sent adds={} withdrawals={}", in->add_size(), in->withdraw_size());
     if (sink_.sent) {
-      for (const auto& [a, seen] : adds)
+      for (const auto& [a, seen] : adds) {
         sink_.sent(a, seen);
+      }
     }
   }
 }
@@ -171,8 +177,9 @@ void RoutePublisher::handle(const ipc::Envelope& e) {
     for (const auto& s : e.route_status().status()) {
       ++*cStatus_;
       auto a = addr(s.address());
-      if (!a)
+      if (!a) {
         continue;
+      }
       RouteState st = RouteState::Unknown;
       switch (s.state()) {
         case ipc::ROUTE_PENDING:
@@ -202,8 +209,9 @@ void RoutePublisher::handle(const ipc::Envelope& e) {
     for (const auto& r : e.remote_routes().routes()) {
       ++*cRemote_;
       auto a = addr(r.address());
-      if (!a)
+      if (!a) {
         continue;
+      }
       sink_.remote(r.vrf(), *a, r.present(), r.protocol());
     }
   }

@@ -8,28 +8,33 @@
 namespace {
 
 std::string str(const nlohmann::json& j, const char* k) {
-  if (!j.contains(k) || j.at(k).is_null())
+  if (!j.contains(k) || j.at(k).is_null()) {
     return "-";
+  }
   const auto& v = j.at(k);
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
 std::string age(long long ms) {
-  if (ms < 1000)
+  if (ms < 1000) {
     return fmt::format("{}ms", ms);
+  }
   long long s = ms / 1000;
-  if (s < 120)
+  if (s < 120) {
     return fmt::format("{}s", s);
-  if (s < 7200)
+  }
+  if (s < 7200) {
     return fmt::format("{}m{:02}s", s / 60, s % 60);
+  }
   return fmt::format("{}h{:02}m", s / 3600, (s / 60) % 60);
 }
 
 std::string flags(const nlohmann::json& h) {
   std::string f;
   auto add = [&](const char* k, const char* label) {
-    if (h.value(k, false))
+    if (h.value(k, false)) {
       f += f.empty() ? label : std::string(",") + label;
+    }
   };
   add("duplicate", "DUP");
   add("frozen", "FROZEN");
@@ -113,8 +118,9 @@ std::string renderOne(const nlohmann::json& h) {
 }
 
 std::string renderHosts(const nlohmann::json& j) {
-  if (!j.contains("hosts"))
+  if (!j.contains("hosts")) {
     return renderOne(j);
+  }
   std::string out = fmt::format(
       "{:<8} {:<26} {:<17} {:<10} {:<10} {:>7} {:>5} {:<9} {}\n",
       "VRF",

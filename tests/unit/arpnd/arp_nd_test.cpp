@@ -160,8 +160,9 @@ TEST(ArpNdGolden, EveryDecodedFrameRoundTrips) {
   size_t decoded = 0;
   for (size_t i = 0; i < golden().size(); ++i) {
     auto f = decode(golden()[i]);
-    if (!f)
+    if (!f) {
       continue;
+    }
     ++decoded;
     EXPECT_EQ(encode(*f, true), golden()[i]) << "frame " << i;
     // Recomputing the checksum gives the captured value: our checksum matches Linux's.

@@ -137,8 +137,9 @@ struct NetlinkFixture : ::testing::Test {
   void feed(const std::vector<uint8_t>& buf, bool dump = false) {
     auto msgs = codec::nl::split(buf);
     ASSERT_TRUE(msgs) << msgs.error().str();
-    for (const auto& m : *msgs)
+    for (const auto& m : *msgs) {
       w->handle(m, dump);
+    }
   }
   uint64_t counter(const std::string& n) {
     return counters.value("hostroute_learner." + n);
@@ -158,8 +159,9 @@ std::vector<uint8_t> link(
   b.attrString(IFLA_IFNAME, name);
   uint8_t m[6] = {2, 0, 0, 0, 0, static_cast<uint8_t>(ifindex)};
   b.attr(IFLA_ADDRESS, m);
-  if (master != 0)
+  if (master != 0) {
     b.attrU32(IFLA_MASTER, master);
+  }
   auto li = b.beginNested(IFLA_LINKINFO);
   b.attrString(IFLA_INFO_KIND, kind);
   b.endNested(li);
@@ -183,8 +185,9 @@ std::vector<uint8_t> neigh(
   nd[10] = flags;
   b.fixed(nd);
   b.attrAddress(NDA_DST, dst);
-  if (ll)
+  if (ll) {
     b.attr(NDA_LLADDR, ll->bytes());
+  }
   b.finish();
   return out;
 }

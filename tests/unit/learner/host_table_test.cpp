@@ -78,8 +78,9 @@ TEST(Admission, TableOfCases) {
 
 TEST(Admission, RefusedHostCountedAndLoggedOncePerAddress) {
   Harness h;
-  for (int i = 0; i < 50; ++i)
+  for (int i = 0; i < 50; ++i) {
     h.see("10.9.0.5", kMacA);
+  }
   h.see("10.9.0.6", kMacA);
   EXPECT_EQ(h.counter("admission.refused_hosts"), 2u);
   EXPECT_EQ(h.counter("admission.refused.outside-subnet"), 2u);
@@ -269,8 +270,9 @@ TEST(Aging, ProbeBudgetPacesProbesAcrossHosts) {
   auto cfg = baseConfig();
   cfg.probeRateLimit = 10;  // 10 probes/s, burst 1
   Harness h(cfg);
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 40; ++i) {
     h.see(fmt::format("10.1.0.{}", 10 + i), fmt::format("02:aa:00:00:00:{:02x}", i));
+  }
   h.out.clear();
   h.advanceTo(8.0);  // all quiet since 7 s
   auto sent = h.take<ProbeAction>().size();
@@ -340,8 +342,9 @@ TEST(Mobility, SpoofedGarpKeepsTheRealHostAndFlagsDuplicate) {
   EXPECT_EQ(h.counter("mobility.conflicts"), 1u);
   // The attacker keeps announcing: no probe per packet.
   h.out.clear();
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 20; ++i) {
     h.see("10.1.0.11", kMacB, Source::Garp, 12);
+  }
   EXPECT_TRUE(h.take<ProbeAction>().empty());
 }
 
@@ -367,11 +370,13 @@ TEST(Mobility, FlappingBeyondThresholdFreezesRepeatsDoNotCount) {
     t += 1.0;
     h.advanceTo(t);
     port = port == 11 ? 12 : 11;
-    for (int burst = 0; burst < 3; ++burst)
+    for (int burst = 0; burst < 3; ++burst) {
       h.see("10.1.0.11", kMacA, Source::Garp, port);  // hypervisor burst
+    }
     h.advanceTo(t + 0.5);
-    for (int burst = 0; burst < 3; ++burst)
+    for (int burst = 0; burst < 3; ++burst) {
       h.see("10.1.0.11", kMacA, Source::Garp, port);  // repeat: not a move
+    }
   }
   auto j = h.table.hostJson("", ip("10.1.0.11"), h.now).value();
   EXPECT_EQ(j["moves"], 6);
@@ -464,8 +469,9 @@ TEST(Status, ZebraStateShownPerHost) {
   EXPECT_EQ(j["summary"]["installed"], 1);
   auto one = h.table.hostJson("", ip("10.1.0.11"), h.now).value();
   bool sawZebra = false;
-  for (const auto& e : one["timeline"])
+  for (const auto& e : one["timeline"]) {
     sawZebra |= e["event"] == "zebra";
+  }
   EXPECT_TRUE(sawZebra);
 }
 
@@ -474,14 +480,16 @@ TEST(Timeline, BoundedAndCoalesced) {
   cfg.timelineLength = 4;
   Harness h(cfg);
   h.see("10.1.0.11", kMacA);
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     h.see("10.1.0.11", kMacA);
+  }
   auto tl = h.table.hostJson("", ip("10.1.0.11"), h.now).value()["timeline"];
   ASSERT_EQ(tl.size(), 3u);  // learned, injected, seen x100
   EXPECT_EQ(tl[2]["count"], 100);
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     h.table.routeStatus(
         "", ip("10.1.0.11"), i % 2 ? RouteState::Installed : RouteState::Pending, h.now);
+  }
   EXPECT_EQ(h.table.hostJson("", ip("10.1.0.11"), h.now).value()["timeline"].size(), 4u);
 }
 

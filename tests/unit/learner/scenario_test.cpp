@@ -32,40 +32,55 @@ namespace fs = std::filesystem;
 Source parseSource(const std::string& s, bool* confirms, bool* dump) {
   *confirms = true;
   *dump = false;
-  if (s == "arp-request")
+  if (s == "arp-request") {
     return Source::ArpRequest;
-  if (s == "arp-reply")
+  }
+  if (s == "arp-reply") {
     return Source::ArpReply;
-  if (s == "garp")
+  }
+  if (s == "garp") {
     return Source::Garp;
-  if (s == "ns")
+  }
+  if (s == "ns") {
     return Source::Ns;
-  if (s == "na")
+  }
+  if (s == "na") {
     return Source::Na;
-  if (s == "una")
+  }
+  if (s == "una") {
     return Source::UnsolicitedNa;
-  if (s == "arp-probe")
+  }
+  if (s == "arp-probe") {
     return Source::ArpProbe;
-  if (s == "dad")
+  }
+  if (s == "dad") {
     return Source::DadNs;
-  if (s == "neigh-stale")
+  }
+  if (s == "neigh-stale") {
     *confirms = false;
-  if (s == "dump")
+  }
+  if (s == "dump") {
     *dump = true;
+  }
   return Source::Neighbor;
 }
 
 RouteState parseState(const std::string& s) {
-  if (s == "installed")
+  if (s == "installed") {
     return RouteState::Installed;
-  if (s == "failed")
+  }
+  if (s == "failed") {
     return RouteState::Failed;
-  if (s == "shadowed")
+  }
+  if (s == "shadowed") {
     return RouteState::Shadowed;
-  if (s == "removed")
+  }
+  if (s == "removed") {
     return RouteState::Removed;
-  if (s == "pending")
+  }
+  if (s == "pending") {
     return RouteState::Pending;
+  }
   return RouteState::Unknown;
 }
 
@@ -82,8 +97,9 @@ std::string run(const fs::path& script) {
     h->out.clear();
   };
   while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#')
+    if (line.empty() || line[0] == '#') {
       continue;
+    }
     std::istringstream ls(line);
     std::string word;
     ls >> word;
@@ -93,31 +109,42 @@ std::string run(const fs::path& script) {
         auto eq = kv.find('=');
         auto k = kv.substr(0, eq);
         auto v = kv.substr(eq + 1);
-        if (k == "hold")
+        if (k == "hold") {
           cfg.holdTime = std::chrono::seconds(std::stoul(v));
-        if (k == "interval")
+        }
+        if (k == "interval") {
           cfg.probeInterval = std::chrono::milliseconds(std::stoul(v));
-        if (k == "retries")
+        }
+        if (k == "retries") {
           cfg.probeRetries = static_cast<uint8_t>(std::stoul(v));
-        if (k == "rate")
+        }
+        if (k == "rate") {
           cfg.probeRateLimit = static_cast<uint32_t>(std::stoul(v));
-        if (k == "max-moves")
+        }
+        if (k == "max-moves") {
           cfg.maxMoves = static_cast<uint16_t>(std::stoul(v));
-        if (k == "window")
+        }
+        if (k == "window") {
           cfg.moveWindow = std::chrono::seconds(std::stoul(v));
-        if (k == "freeze")
+        }
+        if (k == "freeze") {
           cfg.freezeTime = std::chrono::seconds(std::stoul(v));
-        if (k == "verify")
+        }
+        if (k == "verify") {
           cfg.verifyTime = std::chrono::milliseconds(std::stoul(v));
-        if (k == "foreign")
+        }
+        if (k == "foreign") {
           cfg.foreignSubnets.push_back(ForeignSubnet{pfx(v), {}});
-        if (k == "gateway")
+        }
+        if (k == "gateway") {
           cfg.gatewayAddresses.push_back(ip(v));
+        }
       }
       continue;
     }
-    if (!h)
+    if (!h) {
       h.emplace(cfg);
+    }
     EXPECT_EQ(word, "at") << line;
     double t;
     std::string verb;
@@ -125,8 +152,9 @@ std::string run(const fs::path& script) {
     // Deadlines up to t, each reported at its own time.
     for (;;) {
       auto d = h->table.nextDeadline();
-      if (!d || *d > h->at(t))
+      if (!d || *d > h->at(t)) {
         break;
+      }
       h->now = std::max(h->now, *d);
       h->table.tick(h->now, h->out);
       flush(std::chrono::duration<double>(h->now - h->t0).count());
@@ -197,8 +225,9 @@ TEST_P(Scenario, MatchesGolden) {
 std::vector<std::string> scenarios() {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(HR_TEST_DATA_DIR)) {
-    if (e.path().extension() == ".script")
+    if (e.path().extension() == ".script") {
       names.push_back(e.path().stem().string());
+    }
   }
   std::sort(names.begin(), names.end());
   return names;
