@@ -583,6 +583,10 @@ void HostTable::releaseSlot(uint32_t idx) {
     delTimer(it->second, idx, TFreeze);
     frozenUntil_.erase(it);
   }
+  if (auto g = claimGrace_.find(idx); g != claimGrace_.end()) {
+    delTimer(g->second, idx, TGrace);
+    claimGrace_.erase(g);
+  }
   h = Host{};
   free_.push_back(idx);
 }
@@ -625,8 +629,8 @@ void HostTable::note(
   }
   auto& h = hosts_[idx];
   Event* base = timelineOf(idx);
-  if (h.tlSize > 0 &&
-      (kind == ESeen || kind == EFrozenIgnored || kind == EDadProbe || kind == EProbe)) {
+  if (h.tlSize > 0 && (kind == ESeen || kind == EFrozenIgnored || kind == EDadProbe ||
+                       kind == EProbe || kind == ERoute)) {
     Event& last = base[(h.tlHead + tlLen_ - 1) % tlLen_];
     if (last.kind == kind && last.arg == arg && (kind != EProbe ? last.aux == aux : true) &&
         last.count < UINT16_MAX) {
@@ -769,6 +773,14 @@ void HostTable::learn(
   // fpm_client turns that into the move signal (docs/host-routing.md). Hosts found in the
   // kernel table at start-up were here already.
   publish(idx, o.fromDump ? 0 : kFlagClaim, now, out);
+  if (!o.fromDump) {
+    TimePoint until = now + kClaimGrace;
+    if (auto g = claimGrace_.find(idx); g != claimGrace_.end()) {
+      delTimer(g->second, idx, TGrace);
+    }
+    claimGrace_[idx] = until;
+    addTimer(until, idx, TGrace);
+  }
 }
 
 void HostTable::alive(uint32_t idx, const Observation& o, TimePoint now, Actions& out) {
@@ -1200,7 +1212,9 @@ void HostTable::routeStatus(
     return;
   }
   h.route = st;
-  note(*idx, now, ERoute, static_cast<uint8_t>(st));
+  if (st != RouteState::Pending) {  // every (re-)injection passes through pending: noise
+    note(*idx, now, ERoute, static_cast<uint8_t>(st));
+  }
 }
 
 void HostTable::remoteRoute(
@@ -1240,6 +1254,11 @@ void HostTable::remoteRoute(
     ++*cFrozenIgnored_;
     return;  // frozen where it is: only aging can remove it
   }
+  if (auto g = claimGrace_.find(*idx); g != claimGrace_.end() && now < g->second) {
+    // The host arrived here moments ago and its claim is still spreading: the other
+    // router's copy is the old location, not a second one. Checked when the grace ends.
+    return;
+  }
   if (verify_.count(*idx) == 0) {
     startVerify(*idx, VerifyKind::Remote, nullptr, now, out);
   }
@@ -1270,6 +1289,13 @@ void HostTable::tick(TimePoint now, Actions& out) {
             fmt::format("event=host_duplicate_cleared {} reason=newcomer_silent", logKey(idx))});
       } else {
         addTimer(d->second.lastSeen + cfg_.holdTime, idx, TDuplicate);
+      }
+    } else if (kind == TGrace) {
+      claimGrace_.erase(idx);
+      auto& h = hosts_[idx];
+      bool live = h.state == HostState::Active || h.state == HostState::Probing;
+      if (live && (h.flags & FRemote) != 0 && (h.flags & FFrozen) == 0 && verify_.count(idx) == 0) {
+        startVerify(idx, VerifyKind::Remote, nullptr, now, out);
       }
     } else if (kind == TFreeze) {
       auto f = frozenUntil_.find(idx);

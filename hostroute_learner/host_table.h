@@ -122,6 +122,11 @@ const char* routeStateName(RouteState s);
 
 enum class ProbeReason : uint8_t { Aging, VerifyMove, VerifyRemote };
 
+// After a host arrives here (a claim), another router's copy of its route is the old
+// location being replaced, not a second location: the remote-route signal is only checked
+// once this grace has passed (fpm_client's claim window is 2 s by default).
+constexpr std::chrono::seconds kClaimGrace{3};
+
 // Host-route flags (ipc HostRouteFlags).
 constexpr uint32_t kFlagClaim = 1;
 constexpr uint32_t kFlagShared = 2;
@@ -328,7 +333,7 @@ class HostTable {
     TimePoint last;
     uint64_t count;
   };
-  enum TimerKind : uint8_t { TVerify, TDuplicate, TFreeze };
+  enum TimerKind : uint8_t { TVerify, TDuplicate, TFreeze, TGrace };
   using TimerKey = std::tuple<TimePoint, uint32_t, uint8_t>;
 
   // admission
@@ -415,6 +420,7 @@ class HostTable {
   std::unordered_map<uint32_t, Verify> verify_;
   std::unordered_map<uint32_t, Duplicate> dups_;
   std::unordered_map<uint32_t, TimePoint> frozenUntil_;
+  std::unordered_map<uint32_t, TimePoint> claimGrace_;
   std::set<TimerKey> timers_;
   std::unordered_map<Key, Refused, KeyHash> refused_;
   // Timeline pool: one chunk of kChunk x tlLen_ events per chunk of hosts.

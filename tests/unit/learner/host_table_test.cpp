@@ -409,18 +409,43 @@ TEST(Mobility, FreezeReleasedByTimer) {
   EXPECT_FALSE(h.table.hostJson("", ip("10.1.0.11"), h.now).value()["frozen"].get<bool>());
 }
 
+TEST(Remote, SignalDuringTheClaimGraceIsCheckedWhenItEnds) {
+  Harness h;
+  h.see("10.1.0.11", kMacA);  // arrives here: a claim
+  h.out.clear();
+  h.table.remoteRoute("", ip("10.1.0.11"), true, "bgp", h.now, h.out);  // the old location
+  EXPECT_TRUE(h.take<ProbeAction>().empty());
+  h.advanceTo(2.9);
+  EXPECT_TRUE(h.take<ProbeAction>().empty());
+  h.advanceTo(3.0);  // still advertised elsewhere after the grace: verified now
+  auto p = h.take<ProbeAction>();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].reason, ProbeReason::VerifyRemote);
+  // The other copy going away within the grace: nothing to check.
+  Harness g;
+  g.see("10.1.0.11", kMacA);
+  g.table.remoteRoute("", ip("10.1.0.11"), true, "bgp", g.now, g.out);
+  g.advanceTo(1);
+  g.table.remoteRoute("", ip("10.1.0.11"), false, "bgp", g.now, g.out);
+  g.out.clear();
+  g.advanceTo(4);
+  EXPECT_TRUE(g.take<ProbeAction>().empty());
+  EXPECT_EQ(g.counter("mobility.shared"), 0u);
+}
+
 TEST(Remote, NoAnswerWithdrawsAtOnceThenComingBackIsAClaim) {
   Harness h;
   h.see("10.1.0.11", kMacA);
+  h.advanceTo(4);  // past the claim grace
   h.out.clear();
   h.table.remoteRoute("", ip("10.1.0.11"), true, "bgp", h.now, h.out);
   auto p = h.take<ProbeAction>();
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].reason, ProbeReason::VerifyRemote);
   h.out.clear();
-  h.advanceTo(0.29);
+  h.advanceTo(4.29);
   EXPECT_TRUE(h.take<PublishAction>().empty());
-  h.advanceTo(0.3);  // verify-time: withdrawn without waiting for the hold time
+  h.advanceTo(4.3);  // verify-time: withdrawn without waiting for the hold time
   auto w = h.take<PublishAction>();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_FALSE(w[0].add);
@@ -438,10 +463,11 @@ TEST(Remote, NoAnswerWithdrawsAtOnceThenComingBackIsAClaim) {
 TEST(Remote, AnswerKeepsTheHostAsSharedNoOscillation) {
   Harness h;
   h.see("10.1.0.11", kMacA);
+  h.advanceTo(4);
   h.out.clear();
   h.table.remoteRoute("", ip("10.1.0.11"), true, "ospf", h.now, h.out);
   h.see("10.1.0.11", kMacA, Source::ArpReply);
-  h.advanceTo(1);
+  h.advanceTo(5);
   auto p = h.take<PublishAction>();
   ASSERT_EQ(p.size(), 1u);
   EXPECT_TRUE(p[0].add);
@@ -450,7 +476,7 @@ TEST(Remote, AnswerKeepsTheHostAsSharedNoOscillation) {
   h.out.clear();
   h.table.remoteRoute("", ip("10.1.0.11"), true, "bgp", h.now, h.out);
   h.see("10.1.0.11", kMacA, Source::ArpReply);
-  h.advanceTo(2);
+  h.advanceTo(6);
   EXPECT_TRUE(h.take<PublishAction>().empty());
   // The other router stops: back to a plain route.
   h.table.remoteRoute("", ip("10.1.0.11"), false, "bgp", h.now, h.out);
