@@ -10,6 +10,12 @@ tor1's kernel FIB (zebra installed it) and in the spine's FIB (BGP/OSPF carried 
   learner  hostroute_learner + fpm_client; a host namespace on tor1's br10 sends one
            gratuitous ARP per host (scapy, a new MAC and address each): the whole path
 
+Then (--moves N, default 10; 0 skips) VM moves in an OSPF fabric and in an eBGP fabric with
+the ToR route-maps of docs/frr-config.md (lab `move_host` tor1 <-> tor2, then one
+gratuitous ARP from the host): the time from that ARP to the spine's FIB pointing at the new
+ToR, and to the old ToR's FIB losing the route (its withdrawal), beside the floor of one
+claim injected through fpm_client on the new ToR while the old one holds the route.
+
 Hosts are sent one every --gap ms (default 25) so that each is its own sample. Also
 printed: the learner's own part, from its counters (latency.learn_to_intent_*: frame
 received -> intent written to fpm_client, last 1024 hosts). Events/s and memory per host of
@@ -96,13 +102,152 @@ def report(name, sent, tor, spine):
     return lt, ls
 
 
+TOR_LINK = {"tor1": "10.0.1.0", "tor2": "10.0.2.0"}
+ASN = {"tor1": 65001, "tor2": 65002}
+SPINE = {"tor1": ("10.0.1.1", "2001:db8:f1::1"), "tor2": ("10.0.2.1", "2001:db8:f2::1")}
+
+
+def move_topology(fabric):
+    with open(hrlab.DEFAULT_TOPOLOGY, "rb") as f:
+        topo = tomllib.load(f)
+    topo["lab"]["name"] = f"bench-move-{fabric}"
+    for r in ("spine", "tor1", "tor2"):
+        topo["routers"][r]["protocols"] = [fabric]
+    for tor in ("tor1", "tor2"):
+        if fabric == "ospf":
+            extra = "router ospf\n redistribute table\n!\n"
+        else:
+            a = ASN[tor]
+            v4, v6 = SPINE[tor]
+            extra = (f"route-map HOSTS-OUT permit 10\n match tag 2\n set as-path prepend {a} {a}\n set weight 0\n!\n"
+                     "route-map HOSTS-OUT permit 20\n!\nroute-map FROM-SPINE permit 10\n set weight 1\n!\n"
+                     f"router bgp {a}\n address-family ipv4 unicast\n  redistribute table route-map HOSTS-OUT\n"
+                     f"  neighbor {v4} route-map FROM-SPINE in\n exit-address-family\n!\n")
+        topo["routers"][tor]["frr_extra"] = extra
+    return topo
+
+
+def wait_for(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.02)
+    return None
+
+
+def spine_switch_time(path, address, tor, after):
+    """When the spine's FIB route for `address` first pointed only at `tor` after `after`."""
+    lines = Path(path).read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        m = TS.match(lines[i])
+        block = [lines[i]]
+        j = i + 1
+        while j < len(lines) and not TS.match(lines[j]):  # multipath continuation lines
+            block.append(lines[j])
+            j += 1
+        i = j
+        if not m or m.group(2) or m.group(3) != address:
+            continue
+        t = datetime.fromisoformat(m.group(1)).timestamp()
+        text = " ".join(block)
+        other = [v for k, v in TOR_LINK.items() if k != tor][0]
+        if t >= after and TOR_LINK[tor] in text and other not in text:
+            return t
+    return None
+
+
+MONO_TO_REAL = time.time() - time.monotonic()  # the daemons' steady clock is CLOCK_MONOTONIC
+
+
+def event_time(lab, tor, address, event, after):
+    """Wall-clock time of the last `event` in the host's timeline on `tor`, if after `after`."""
+    out = lab.hostroutectl(tor, "show", "hosts", address, "--json", check=False)
+    if not out.strip():
+        return None
+    ts = [e["atUs"] / 1e6 + MONO_TO_REAL for e in json.loads(out).get("timeline", []) if e["event"] == event]
+    return ts[-1] if ts and ts[-1] >= after else None
+
+
+def move_bench(fabric, moves, prefix):
+    from injection_ipc import LearnerClient  # noqa: E402
+    with hrlab.Lab(move_topology(fabric), prefix=prefix) as lab:
+        work = Path(tempfile.mkdtemp(prefix=f"{prefix}-move-"))
+        mon = {r: work / f"{r}.routes" for r in ("tor1", "tor2", "spine")}
+        for r, p in mon.items():
+            lab.popen(r, ["ip", "-ts", "-4", "monitor", "route"], log=str(p))
+        for tor in ("tor1", "tor2"):
+            lab.run(tor, ["ip", "addr", "add", "10.1.0.1/24", "dev", "br10"])  # the shared gateway
+            lab.start_daemon(tor, "fpm_client", config=CONFIG)
+        time.sleep(0.5)
+        # Floor: tor1 holds P (claim relaxed to hold), then tor2 claims P.
+        cl = {t: LearnerClient(lab.daemon_socket(t, "fpm_client"), name=f"floor-{t}") for t in ("tor1", "tor2")}
+        for c in cl.values():
+            c.subscribe()
+            c.sync(1, [])
+        floor = []
+        for k in range(moves):
+            a = f"10.78.9.{k + 1}"
+            cl["tor1"].add([a], claim=True)
+            if not wait_for(lambda: spine_switch_time(mon["spine"], a, "tor1", 0), 10):
+                continue
+            time.sleep(2.5)  # the claim window (2 s) relaxes tor1's copy to hold
+            t0 = realtime()
+            cl["tor2"].add([a], claim=True)
+            t = wait_for(lambda: spine_switch_time(mon["spine"], a, "tor2", t0), 10)
+            if t:
+                floor.append((t - t0) * 1000)
+        for c in cl.values():
+            c.close()
+        for tor in ("tor1", "tor2"):
+            lab.start_daemon(tor, "hostroute_learner")
+        lab.add_host("hm", "tor1", ipv4="10.1.0.60", gateway4="10.1.0.1")
+        a = "10.1.0.60"
+        lab.run("hm", ["arping", "-c", "1", "-U", "-I", "eth0", a], check=False)
+        wait_for(lambda: spine_switch_time(mon["spine"], a, "tor1", 0), 10)
+        to_spine, to_withdraw = [], []
+        where = "tor1"
+        for k in range(moves):
+            time.sleep(2.5)  # let the last claim relax to hold
+            new = "tor2" if where == "tor1" else "tor1"
+            before = realtime()
+            lab.move_host("hm", new)
+            lab.run("hm", ["arping", "-c", "1", "-U", "-I", "eth0", a], check=False)
+            # t0: the moved host's first frame as the new ToR's learner received it.
+            t0 = wait_for(lambda: event_time(lab, new, a, "learned", before), 10)
+            ts = wait_for(lambda: spine_switch_time(mon["spine"], a, new, before), 10)
+            tw = wait_for(lambda: event_time(lab, where, a, "withdrawn", before), 10)
+            if t0 and ts:
+                to_spine.append((ts - t0) * 1000)
+            if t0 and tw:
+                to_withdraw.append((tw - t0) * 1000)
+            where = new
+        print(f"\nVM move, {fabric} fabric, {moves} moves (tor1 <-> tor2)")
+        print(f"  floor: one claim injected on the new ToR -> spine FIB on it: n={len(floor)} p50 {pct(floor, 50):7.1f} ms  max {max(floor or [0]):7.1f} ms")
+        print(f"  ours: moved host's first frame at the new ToR -> spine FIB on the new ToR: n={len(to_spine)} p50 {pct(to_spine, 50):7.1f} ms  max {max(to_spine or [0]):7.1f} ms"
+              f"  (p50 {pct(to_spine, 50) - pct(floor, 50):+.1f} ms vs the floor)")
+        print(f"  ours: -> the old ToR's learner withdraws it (probe unanswered): n={len(to_withdraw)} p50 {pct(to_withdraw, 50):7.1f} ms  max {max(to_withdraw or [0]):7.1f} ms")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hosts", type=int, default=1000)
     ap.add_argument("--gap", type=float, default=25.0, help="ms between hosts")
+    ap.add_argument("--moves", type=int, default=10, help="VM moves per fabric (0: skip)")
+    ap.add_argument("--skip-latency", action="store_true")
     args = ap.parse_args()
-    n, gap = args.hosts, args.gap / 1000
     prefix = os.environ.get("HRLAB_PREFIX", "hrbench")
+    rc = 0 if args.skip_latency else latency(args, prefix)
+    if args.moves > 0 and rc == 0:
+        for fabric in ("ospf", "bgp"):
+            move_bench(fabric, args.moves, prefix)
+    return rc
+
+
+def latency(args, prefix):
+    n, gap = args.hosts, args.gap / 1000
     with hrlab.Lab(topology(), prefix=prefix) as lab:
         work = Path(tempfile.mkdtemp(prefix=f"{prefix}-bench-"))
         mon = {r: work / f"{r}.routes" for r in ("tor1", "spine")}
