@@ -180,7 +180,11 @@ def move_bench(fabric, moves, prefix):
             lab.popen(r, ["ip", "-ts", "-4", "monitor", "route"], log=str(p))
         for tor in ("tor1", "tor2"):
             lab.run(tor, ["ip", "addr", "add", "10.1.0.1/24", "dev", "br10"])  # the shared gateway
-            lab.start_daemon(tor, "fpm_client", config=CONFIG)
+            # Ten moves in a minute is flapping by the default rule (5 in 180 s): raise it,
+            # or the host is frozen mid-benchmark.
+            cfg = json.loads(json.dumps(CONFIG))
+            cfg["frr-hostroute:hostroute"]["learning"]["mobility"] = {"max-moves": 1000}
+            lab.start_daemon(tor, "fpm_client", config=cfg)
         time.sleep(0.5)
         # Floor: tor1 holds P (claim relaxed to hold), then tor2 claims P.
         cl = {t: LearnerClient(lab.daemon_socket(t, "fpm_client"), name=f"floor-{t}") for t in ("tor1", "tor2")}
