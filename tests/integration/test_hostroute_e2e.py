@@ -137,13 +137,6 @@ def test_one_arp_routes_the_host_to_its_tor(fabric):
     assert wait_until(lambda: lab.ping("hs1", "10.1.0.51"), timeout=5, desc="hs1 -> he1")
 
 
-def move(lab, name, to_tor, addr4):
-    lab.move_host(name, to_tor)
-    t0 = time.monotonic()
-    announce(lab, name, addr4)
-    return t0
-
-
 def check_move(lab, fabric_name, name, addr, old, new):
     lab.wait_route("spine", f"{addr}/32", protocol=spine_proto(fabric_name), via_router=new, timeout=10)
     lab.wait_route(new, f"{addr}/32", protocol="table", timeout=5)
@@ -156,12 +149,17 @@ def check_move(lab, fabric_name, name, addr, old, new):
 
 def test_vm_move_and_back(fabric):
     name, lab = fabric
-    lab.add_host("he2", "tor1", ipv4="10.1.0.52", gateway4="10.1.0.1")
-    announce(lab, "he2", "10.1.0.52")
+    lab.add_host("he2", "tor1", ipv4="10.1.0.52", ipv6="2001:db8:1::52", gateway4="10.1.0.1")
+    announce(lab, "he2", "10.1.0.52", "2001:db8:1::52")
     lab.wait_route("spine", "10.1.0.52/32", protocol=spine_proto(name), via_router="tor1", timeout=10)
+    lab.wait_route("spine", "2001:db8:1::52/128", protocol=spine_proto(name, v6=True), via_router="tor1", timeout=10)
     for old, new in (("tor1", "tor2"), ("tor2", "tor1")):
-        move(lab, "he2", new, "10.1.0.52")
+        lab.move_host("he2", new)
+        announce(lab, "he2", "10.1.0.52", "2001:db8:1::52")
         h = check_move(lab, name, "he2", "10.1.0.52", old, new)
+        # The /128 follows (learned from the host's ND on the new ToR).
+        lab.wait_route("spine", "2001:db8:1::52/128", protocol=spine_proto(name, v6=True), via_router=new,
+                       timeout=HOLD + 10)
         if name == "fallback":
             assert h["reason"] == "aged", h  # no signal: the hold time did it
         else:
