@@ -135,7 +135,8 @@ TEST_F(PublisherFixture, ConnectSequenceThenBatchedCoalescedDeltas) {
 TEST_F(PublisherFixture, InboundStatusAndRemoteRoutes) {
   ipc::Envelope s;
   auto* st = s.mutable_route_status()->add_status();
-  auto a = ip("10.1.0.11").bytes();
+  const IpAddress host = ip("10.1.0.11");
+  auto a = host.bytes();  // a view: host must outlive it
   st->set_address(std::string(a.begin(), a.end()));
   st->set_state(ipc::ROUTE_INSTALLED);
   auto* bad = s.mutable_route_status()->add_status();
