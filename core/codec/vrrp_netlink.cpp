@@ -56,6 +56,14 @@ void encodeLinkAddrGenMode(
   b.finish();
 }
 
+void encodeLinkSetAlias(
+    std::vector<uint8_t>& out, uint32_t seq, int32_t ifindex, const std::string& alias) {
+  nl::Builder b(out, RTM_NEWLINK, kReqAck, seq);
+  ifinfo(b, ifindex);
+  b.attrString(IFLA_IFALIAS, alias);
+  b.finish();
+}
+
 void encodeLinkSetUp(std::vector<uint8_t>& out, uint32_t seq, int32_t ifindex, bool up) {
   nl::Builder b(out, RTM_NEWLINK, kReqAck, seq);
   ifinfo(b, ifindex, up ? IFF_UP : 0, IFF_UP);

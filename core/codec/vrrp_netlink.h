@@ -5,10 +5,11 @@
 //
 // Requests (all with NLM_F_REQUEST | NLM_F_ACK; a NetlinkSocket::transact reads the ACKs):
 //   RTM_NEWLINK  create: ifinfomsg{AF_UNSPEC} IFLA_IFNAME, IFLA_LINK (parent), IFLA_ADDRESS
-//                (the virtual MAC), IFLA_IFALIAS (ownership mark), IFLA_LINKINFO{
+//                (the virtual MAC), IFLA_LINKINFO{
 //                IFLA_INFO_KIND "macvlan", IFLA_INFO_DATA{IFLA_MACVLAN_MODE}}; CREATE|EXCL
 //   RTM_NEWLINK  set: ifinfomsg{index} + IFLA_AF_SPEC{AF_INET6{IFLA_INET6_ADDR_GEN_MODE}}
 //                (a separate step: kernel 6.18 refuses it at creation, shared/VRRP.md P1),
+//                IFLA_IFALIAS (the ownership mark; ignored by the kernel at creation),
 //                or ifi_flags/ifi_change IFF_UP for up/down
 //   RTM_DELLINK  ifinfomsg{index}
 //   RTM_NEWADDR / RTM_DELADDR  ifaddrmsg{family, prefixlen, IFA_F_NODAD, index} IFA_LOCAL
@@ -38,12 +39,15 @@ struct MacvlanSpec {
   int32_t parent = 0;
   MacAddress mac;
   MacvlanMode mode = MacvlanMode::Bridge;
-  std::string alias;  // IFLA_IFALIAS; empty = none
+  std::string alias;  // IFLA_IFALIAS; empty = none (kernel 6.18 ignores it here: set it after)
 };
 
 void encodeMacvlanCreate(std::vector<uint8_t>& out, uint32_t seq, const MacvlanSpec& spec);
 void encodeLinkAddrGenMode(
     std::vector<uint8_t>& out, uint32_t seq, int32_t ifindex, AddrGenMode mode);
+// IFLA_IFALIAS on an existing link (the kernel ignores it in a create request).
+void encodeLinkSetAlias(
+    std::vector<uint8_t>& out, uint32_t seq, int32_t ifindex, const std::string& alias);
 void encodeLinkSetUp(std::vector<uint8_t>& out, uint32_t seq, int32_t ifindex, bool up);
 void encodeLinkDelete(std::vector<uint8_t>& out, uint32_t seq, int32_t ifindex);
 // Adds (create or replace) or deletes one address. nodad marks IPv6 addresses IFA_F_NODAD.

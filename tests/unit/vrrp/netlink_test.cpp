@@ -57,6 +57,12 @@ TEST(VrrpNetlink, AddrGenModeAndUp) {
   EXPECT_EQ(d->addrGenMode, AddrGenMode::Random);
 
   buf.clear();
+  encodeLinkSetAlias(buf, 5, 9, "frr-hostroute:vrrp_anycast");
+  d = decodeLinkDetails(only(buf));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->alias, "frr-hostroute:vrrp_anycast");
+
+  buf.clear();
   encodeLinkSetUp(buf, 2, 9, true);
   auto l = nl::decodeLink(only(buf));
   ASSERT_TRUE(l);
