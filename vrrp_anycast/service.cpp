@@ -81,7 +81,7 @@ Status Service::start() {
   HR_TRY(watcher_, TrackWatcher::create(loop_, counters_, [this](uint32_t ch) {
            onKernelChange(ch);
          }));
-  HR_TRY(vmacs_, VmacManager::create(counters_, sysctls_));
+  HR_TRY(vmacs_, VmacManager::create(counters_));
   io_ = std::make_unique<PacketIo>(
       loop_, counters_, [this](int idx, std::span<const uint8_t> f) { onFrame(idx, f); });
   started_ = true;

@@ -168,7 +168,6 @@ Result<uint32_t> KernelView::apply(const codec::nl::Message& m) {
 
 TrackWatcher::TrackWatcher(Private, EventLoop& loop, Counters& counters, ChangeFn onChange)
     : loop_(loop),
-      counters_(counters),
       onChange_(std::move(onChange)),
       malformed_(counters.counter(
           "netlink.malformed", "netlink messages that failed to decode (dropped)")),

@@ -130,7 +130,6 @@ class TrackWatcher {
   Status redumpRoutes();
 
   EventLoop& loop_;
-  Counters& counters_;
   ChangeFn onChange_;
   NetlinkSocket events_;
   NetlinkSocket dumper_;

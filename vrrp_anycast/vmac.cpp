@@ -14,10 +14,8 @@ namespace hr::vrrp {
 
 namespace nlx = codec::vrrpnl;
 
-VmacManager::VmacManager(Private, Counters& counters, SysctlStore& sysctls)
-    : counters_(counters),
-      sysctls_(sysctls),
-      created_(counters.counter("vmac.created", "virtual-MAC interfaces created")),
+VmacManager::VmacManager(Private, Counters& counters)
+    : created_(counters.counter("vmac.created", "virtual-MAC interfaces created")),
       adopted_(counters.counter(
           "vmac.adopted", "virtual-MAC interfaces found at start and kept (restart)")),
       recreated_(counters.counter(
@@ -25,8 +23,8 @@ VmacManager::VmacManager(Private, Counters& counters, SysctlStore& sysctls)
       removed_(counters.counter("vmac.removed", "virtual-MAC interfaces deleted")),
       errors_(counters.counter("vmac.errors", "kernel requests (netlink, sysctl) that failed")) {}
 
-Result<std::unique_ptr<VmacManager>> VmacManager::create(Counters& counters, SysctlStore& sysctls) {
-  auto m = std::make_unique<VmacManager>(Private{}, counters, sysctls);
+Result<std::unique_ptr<VmacManager>> VmacManager::create(Counters& counters) {
+  auto m = std::make_unique<VmacManager>(Private{}, counters);
   HR_TRY(m->nl_, NetlinkSocket::open());
   return m;
 }

@@ -45,7 +45,7 @@ struct VmacStatus {
 
 class VmacManager {
  public:
-  static Result<std::unique_ptr<VmacManager>> create(Counters& counters, SysctlStore& sysctls);
+  static Result<std::unique_ptr<VmacManager>> create(Counters& counters);
   VmacManager(const VmacManager&) = delete;
   VmacManager& operator=(const VmacManager&) = delete;
 
@@ -53,7 +53,7 @@ class VmacManager {
   struct Private {};
 
  public:
-  VmacManager(Private, Counters& counters, SysctlStore& sysctls);
+  VmacManager(Private, Counters& counters);
 
   // Brings the kernel to `plan`. Problems are kept in status(plan.name).
   void reconcile(const VmacPlan& plan, const KernelView& view);
@@ -78,8 +78,6 @@ class VmacManager {
   void fdb(const VmacPlan& plan, const LinkState& parent, VmacStatus& st);
 
   NetlinkSocket nl_;
-  Counters& counters_;
-  SysctlStore& sysctls_;
   std::map<std::string, VmacStatus> status_;
   Counter& created_;
   Counter& adopted_;

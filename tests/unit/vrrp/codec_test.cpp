@@ -66,6 +66,10 @@ struct Golden {
   bool dontFragment;
 };
 
+void PrintTo(const Golden& g, std::ostream* os) {
+  *os << g.file << " #" << g.index;
+}
+
 class GoldenFrames : public ::testing::TestWithParam<Golden> {};
 
 TEST_P(GoldenFrames, DecodeAndRoundTrip) {
@@ -113,7 +117,11 @@ INSTANTIATE_TEST_SUITE_P(
         Golden{"frr_adverts.pcap", 2, ip("10.1.0.11"), 200, 0x11f3, 0xfc8d, true},
         Golden{"frr_adverts.pcap", 5, ip("fe80::71ce:eb67:3f37:42b5"), 200, 0xfb93, 0xd8d4, false},
         Golden{"keepalived_adverts.pcap", 0, ip("10.1.0.12"), 250, 0xdff1, 0xca8d, false},
-        Golden{"keepalived_adverts.pcap", 1, ip("fe80::ff:fe00:2"), 250, 0xa9b4, 0xa6d4, false}));
+        Golden{"keepalived_adverts.pcap", 1, ip("fe80::ff:fe00:2"), 250, 0xa9b4, 0xa6d4, false}),
+    [](const ::testing::TestParamInfo<Golden>& i) {
+      std::string n = std::string(i.param.file).substr(0, std::string(i.param.file).find('_'));
+      return n + "_frame" + std::to_string(i.param.index) + (i.param.src.isV4() ? "_v4" : "_v6");
+    });
 
 TEST(GoldenFrames, EveryCapturedFrameDecodes) {
   size_t n = 0;

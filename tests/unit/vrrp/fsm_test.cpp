@@ -1,6 +1,9 @@
 // The RFC 5798 state machine, driven by scripted events with an injected clock.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 #include "vrrp_anycast/vrrp_fsm.h"
 
 namespace hr::vrrp {
@@ -92,6 +95,10 @@ struct Case {
   // deadline after the event, relative to the event (ms), -1 = master timer
   int64_t downIn;
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class AdvertTable : public ::testing::TestWithParam<Case> {};
 
@@ -222,7 +229,13 @@ INSTANTIATE_TEST_SUITE_P(
             "10.1.0.3",
             State::Master,
             true,
-            -1}));
+            -1}),
+    [](const ::testing::TestParamInfo<Case>& i) {
+      std::string n;
+      for (char c : std::string(i.param.name))
+        n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return n;
+    });
 
 TEST(Backup, LearnsTheMastersIntervalAndKnowsAMaster) {
   Fsm f(params(100));
