@@ -13,6 +13,7 @@ The tests run in order on one lab and build on each other:
 """
 
 import signal
+import time
 
 import pytest
 
@@ -129,6 +130,7 @@ def test_3_tracking_moves_the_traffic_and_brings_it_back(lab):
     # The default routes go with the uplink: priority down, anycast withdrawn, mastership
     # handed over with a priority-0 advertisement.
     wait_role(lab, "tor1", {f: {"role": "out-of-service", "state": "backup"} for f in ("ipv4", "ipv6")})
+    withdrawn_at = time.time()
     wait_role(lab, "tor2", MASTER)
     g1 = groups(lab, "tor1")["ipv4"]
     assert g1["priority"]["effective"] == 1, g1["priority"]  # 200 - 150 - 150, never below 1
@@ -159,8 +161,12 @@ def test_3_tracking_moves_the_traffic_and_brings_it_back(lab):
     assert a1["h11_v4"] - b1["h11_v4"] >= 20, "h11's traffic is routed by tor1 again"
     assert a2["h11_v4"] == b2["h11_v4"] and a1["isl_out"] == b1["isl_out"], "and no longer crosses to tor2"
     r4, r6 = p4.stop(), p6.stop()
-    # No duplicates, and the withdrawn tor1 never answered with ICMP errors.
-    assert r4["dups"] == 0 and r6["dups"] == 0 and r4["errors"] == 0 and r6["errors"] == 0, (r4, r6)
+    # No duplicates, and no ICMP error once tor1 had withdrawn. (A packet that reaches tor1 in
+    # the instant between the kernel flushing its routes and the daemon withdrawing may get
+    # a "no route" back: the kernel reacts first.)
+    assert r4["dups"] == 0 and r6["dups"] == 0, (r4["dups"], r6["dups"])
+    late = [t for t in r4["error_times"] + r6["error_times"] if t > withdrawn_at]
+    assert not late, f"ICMP errors after the withdrawal: {late}"
     for tor in ("tor1", "tor2"):
         c[tor].remove()
 

@@ -177,6 +177,7 @@ class Pinger:
         sent, got = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
         e = re.search(r"\+(\d+) errors", text)
         return {"sent": sent, "received": got, "dups": text.count("(DUP!)"), "errors": int(e.group(1)) if e else 0,
+                "error_times": [float(t) for t in re.findall(r"\[(\d+\.\d+)\] From ", text)],
                 "replies": self.replies()}
 
 
