@@ -12,6 +12,7 @@ The tests run in order on one lab and build on each other:
   5. malformed advertisements are counted and dropped (a valid one, as control, is not).
 """
 
+import json
 import signal
 import time
 
@@ -19,7 +20,8 @@ import pytest
 
 import hrlab
 from conftest import lab_prefix, require_lab_environment
-from vrrp_support import (VIP4, VIP6, VMAC4, VMAC6, Counters, Pinger, counters, fdb_vmac_entries,
+from vrrp_support import (VIP4, VIP6, VMAC4, VMAC6, Counters, Pinger, count_announcements, counters,
+                          fdb_vmac_entries,
                           groups, inject, link_id, ping_burst, show, sysctl, tor_config, vrrp_frame,
                           vrrp_message, wait_role)
 from hrlab import Observation, wait_until
@@ -274,3 +276,19 @@ def test_5_malformed_advertisements_are_counted_and_dropped(lab):
     wait_role(lab, "tor1", {"ipv4": {"state": "backup"}}, timeout=5)
     assert groups(lab, "tor1")["ipv4"]["master"]["address"] == src4
     wait_role(lab, "tor1", MASTER, timeout=10)
+
+
+def test_6_periodic_gratuitous_refresh(lab):
+    wait_role(lab, "tor1", MASTER, timeout=20)
+    # Off by default: a master announces only when it becomes master.
+    assert count_announcements(lab, "h21", want=1, timeout=2.5) == (0, 0)
+    lab.config_path("tor1").write_text(json.dumps(tor_config(200, **{"gratuitous-refresh-interval": 1})))
+    lab.hostroutectl("tor1", "reload")
+    garp, na = count_announcements(lab, "h21", want=2, timeout=10)
+    assert garp >= 2 and na >= 2, (garp, na)  # received across the stretched link, on tor2's side
+    g = groups(lab, "tor1")
+    assert g["ipv4"]["timers"]["gratuitousRefreshSeconds"] == 1
+    assert g["ipv4"]["statistics"]["gratuitous-arp-sent"] >= 3 and g["ipv6"]["statistics"]["neighbor-advertisement-sent"] >= 3
+    # The backup never announces: the anycast MAC stays where each bridge has it (local).
+    assert groups(lab, "tor2")["ipv4"]["state"] == "backup"
+    assert all("dev br10" in e for e in fdb_vmac_entries(lab, "tor2"))

@@ -240,3 +240,33 @@ for f in frames:
 def inject(lab, host, frames, ifname="eth0"):
     """Sends raw frames out of `host`'s interface."""
     lab.run(host, ["/usr/bin/python3", "-c", SENDER, ifname], input="\n".join(f.hex() for f in frames) + "\n")
+
+
+ANNOUNCEMENT_COUNTER = r"""
+import socket, struct, sys, time
+vmac4, vmac6, want, deadline = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2]), int(sys.argv[3]), time.time() + float(sys.argv[4])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("eth0", 0))
+s.settimeout(0.2)
+garp = na = 0
+while time.time() < deadline and (garp < want or na < want):
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    et = struct.unpack(">H", f[12:14])[0]
+    if et == 0x0806 and f[6:12] == vmac4 and f[20:22] == b"\x00\x01" and f[28:32] == f[38:42]:
+        garp += 1
+    elif et == 0x86dd and f[6:12] == vmac6 and f[20] == 58 and f[54] == 136:
+        na += 1
+print(garp, na)
+"""
+
+
+def count_announcements(lab, host, want, timeout):
+    """Gratuitous ARPs and unsolicited NAs from the virtual MACs seen on `host` until `want`
+    of each arrived or `timeout` passed: (garp, na)."""
+    cp = lab.run(host, ["/usr/bin/python3", "-c", ANNOUNCEMENT_COUNTER, VMAC4.replace(":", ""),
+                        VMAC6.replace(":", ""), str(want), str(timeout)], timeout=timeout + 10)
+    garp, na = cp.stdout.split()
+    return int(garp), int(na)
