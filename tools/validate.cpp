@@ -1,6 +1,7 @@
 #include "tools/validate.h"
 
 #include "hostroute_learner/learner_config.h"
+#include "vrrp_anycast/vrrp_config.h"
 
 namespace hr::cli {
 
@@ -12,6 +13,9 @@ config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<co
   config::ConfigError all{file, {}};
   // Every daemon's own checks, as each runs them when it loads the document.
   if (auto r = learner::parseLearnerConfig(*tree); !r) {
+    for (auto& i : r.error().issues) all.issues.push_back(i);
+  }
+  if (auto r = vrrp::parseVrrpConfig(*tree); !r) {
     for (auto& i : r.error().issues) all.issues.push_back(i);
   }
   if (!all.issues.empty()) {
