@@ -699,7 +699,7 @@ Result<Body> decodeBody(Command c, std::span<const uint8_t> body) {
     }
     case Shape::Vrf: {
       Vrf v;
-      v.tableId = r.u32be();
+      v.tableId = r.u32host();  // struct vrf_data copied raw: host order
       v.netnsName = cString(r.bytes(kVrfNameSize));
       v.name = cString(r.bytes(kVrfNameSize));
       HR_TRY_VOID(finish(r, "vrf"));
@@ -824,7 +824,7 @@ Status encodeBody(ByteWriter& w, const Message& m) {
       return wrong();
     case Shape::Vrf:
       if (auto* v = bodyAs<Vrf>(m)) {
-        w.u32be(v->tableId);
+        w.u32host(v->tableId);
         HR_TRY_VOID(writeCString(w, v->netnsName, kVrfNameSize, "netns name"));
         return writeCString(w, v->name, kVrfNameSize, "VRF name");
       }

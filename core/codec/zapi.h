@@ -12,8 +12,9 @@
 //    u16    254    6       u32             u16
 //   length counts the header too; at most 16384 (ZEBRA_MAX_PACKET_SIZ).
 //
-// Two fields are in HOST byte order (zebra copies a C enum with stream_put): the `note` of
-// ROUTE_NOTIFY_OWNER and the error code of ZEBRA_ERROR. MPLS labels of a nexthop are too.
+// Some fields are in HOST byte order (zebra copies C values with stream_put): the `note` of
+// ROUTE_NOTIFY_OWNER, the error code of ZEBRA_ERROR, the table id of VRF_ADD/DELETE (struct
+// vrf_data; seen in the capture: 254 arrives as fe 00 00 00) and a nexthop's MPLS labels.
 //
 // Command numbers are the position in zebra's `zebra_message_types_t` enum and shift between
 // FRR releases without a ZSERV_VERSION bump, so the codec speaks in logical `Command`s and a
@@ -33,7 +34,7 @@
 //   INTERFACE_ADD/DELETE/UP/DOWN z->c  Interface (name[16], ifindex, status, flags, ...)
 //   INTERFACE_ADD           c->z  empty body: "send me every interface"
 //   INTERFACE_ADDRESS_ADD/DELETE z->c  u32 ifindex, u8 flags, u8 family, addr, u8 plen, dest
-//   VRF_ADD/DELETE          z->c  u32 table, char netns[36], char name[36]
+//   VRF_ADD/DELETE          z->c  u32 table (host order), char netns[36], char name[36]
 //   ERROR                   z->c  u32 code (host order)
 //   CLIENT_CLOSE_NOTIFY     z->c  u8 proto, u16 instance, u32 session
 //   ROUTER_ID_ADD/DELETE    c->z  u16 afi
@@ -395,7 +396,7 @@ struct InterfaceAddress {
 };
 
 struct Vrf {
-  uint32_t tableId = 0;
+  uint32_t tableId = 0;   // host order on the wire
   std::string netnsName;  // char[36]
   std::string name;       // char[36]
   bool operator==(const Vrf&) const = default;
