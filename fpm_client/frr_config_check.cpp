@@ -14,8 +14,9 @@ std::vector<std::string> words(std::string_view line) {
   std::vector<std::string> w;
   std::istringstream in{std::string(line)};
   std::string x;
-  while (in >> x)
+  while (in >> x) {
     w.push_back(x);
+  }
   return w;
 }
 
@@ -24,8 +25,9 @@ struct RouteMapEntry {
   std::vector<std::string> lines;  // trimmed
   bool has(std::string_view prefix) const {
     for (const auto& l : lines) {
-      if (l.rfind(prefix, 0) == 0)
+      if (l.rfind(prefix, 0) == 0) {
         return true;
+      }
     }
     return false;
   }
@@ -51,11 +53,13 @@ Parsed parse(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string line;
   while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r')
+    if (!line.empty() && line.back() == '\r') {
       line.pop_back();
+    }
     auto w = words(line);
-    if (w.empty() || w[0] == "!")
+    if (w.empty() || w[0] == "!") {
       continue;
+    }
     bool indented = line[0] == ' ';
     if (!indented) {
       af.clear();
@@ -79,8 +83,9 @@ Parsed parse(std::string_view text) {
       continue;
     }
     if (w[0] == "exit") {
-      if (top != "bgp" || af.empty())
+      if (top != "bgp" || af.empty()) {
         top.clear();
+      }
       continue;
     }
     if (top == "bgp") {
@@ -146,10 +151,12 @@ FrrConfigReport checkFrrConfig(std::string_view runningConfig, const InjectionCo
     places.push_back("bgp ipv4 unicast");
     places.push_back("bgp ipv6 unicast");
   }
-  if (p.ospf)
+  if (p.ospf) {
     places.push_back("ospf");
-  if (p.ospf6)
+  }
+  if (p.ospf6) {
     places.push_back("ospf6");
+  }
   if (places.empty()) {
     r.problems.push_back(
         "neither router bgp nor router ospf/ospf6 is configured: host routes stay in zebra");
@@ -168,8 +175,9 @@ FrrConfigReport checkFrrConfig(std::string_view runningConfig, const InjectionCo
     RedistributeCheck c;
     c.where = where;
     for (const auto& [inst, rm] : p.redist[where]) {
-      if (inst != want)
+      if (inst != want) {
         continue;
+      }
       c.configured = true;
       c.routeMap = rm;
       c.routeMapDefined = rm.empty() || p.routeMaps.count(rm) > 0;
@@ -198,8 +206,9 @@ FrrConfigReport checkFrrConfig(std::string_view runningConfig, const InjectionCo
   if (cfg.moveSignal && !kernel && p.asn) {
     bool ready = true;
     for (const auto& c : r.redistribute) {
-      if (c.where.rfind("bgp ", 0) != 0 || !c.configured)
+      if (c.where.rfind("bgp ", 0) != 0 || !c.configured) {
         continue;
+      }
       if (c.routeMap.empty() || !c.routeMapDefined) {
         r.warnings.push_back(fmt::format(
             "{}: 'redistribute table' has no route-map: held host routes are not prepended, so "
@@ -212,8 +221,9 @@ FrrConfigReport checkFrrConfig(std::string_view runningConfig, const InjectionCo
       bool prepend = false;
       bool weight0 = false;
       for (const auto& e : p.routeMaps[c.routeMap]) {
-        if (!e.permit || !e.has(fmt::format("match tag {}", cfg.holdTag)))
+        if (!e.permit || !e.has(fmt::format("match tag {}", cfg.holdTag))) {
           continue;
+        }
         prepend = prepend || e.has("set as-path prepend");
         weight0 = weight0 || e.has("set weight 0");
       }
@@ -230,8 +240,9 @@ FrrConfigReport checkFrrConfig(std::string_view runningConfig, const InjectionCo
       for (const auto& rm : p.inboundMaps[c.where]) {
         for (const auto& e : p.routeMaps[rm]) {
           for (const auto& l : e.lines) {
-            if (l.rfind("set weight ", 0) == 0 && l != "set weight 0")
+            if (l.rfind("set weight ", 0) == 0 && l != "set weight 0") {
               inboundWeight = true;
+            }
           }
         }
       }

@@ -19,8 +19,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::run(
     const std::vector<std::string>& argv,
     std::chrono::milliseconds timeout,
     Done done) {
-  if (argv.empty())
+  if (argv.empty()) {
     return fail("probe.argv", "empty command");
+  }
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
     return fail("probe.pipe", "pipe: {}", strerror(errno));
@@ -33,8 +34,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::run(
   posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> cargv;
-  for (const auto& a : argv)
+  for (const auto& a : argv) {
     cargv.push_back(const_cast<char*>(a.c_str()));
+  }
   cargv.push_back(nullptr);
   // The daemon blocks SIGTERM/SIGINT/SIGHUP for its signalfd: the child must not inherit that.
   posix_spawnattr_t attr;
@@ -69,8 +71,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::run(
 }
 
 ChildProcess::~ChildProcess() {
-  if (out_)
+  if (out_) {
     loop_.removeFd(out_.get());
+  }
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
@@ -82,14 +85,17 @@ void ChildProcess::onReadable() {
   for (;;) {
     ssize_t n = ::read(out_.get(), buf, sizeof(buf));
     if (n > 0) {
-      if (buf_.size() < (1u << 22))
+      if (buf_.size() < (1u << 22)) {
         buf_.append(buf, static_cast<size_t>(n));
+      }
       continue;
     }
-    if (n < 0 && (errno == EINTR))
+    if (n < 0 && (errno == EINTR)) {
       continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       return;
+    }
     break;  // EOF or error
   }
   loop_.removeFd(out_.get());
@@ -99,8 +105,9 @@ void ChildProcess::onReadable() {
 }
 
 void ChildProcess::reap() {
-  if (pid_ <= 0)
+  if (pid_ <= 0) {
     return;
+  }
   pid_t r = ::waitpid(pid_, &status_, WNOHANG);
   if (r == pid_) {
     pid_ = -1;
@@ -116,8 +123,9 @@ void ChildProcess::reap() {
 }
 
 void ChildProcess::onTimer() {
-  if (finished_)
+  if (finished_) {
     return;
+  }
   if (loop_.now() >= deadline_) {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
@@ -135,8 +143,9 @@ void ChildProcess::onTimer() {
 }
 
 void ChildProcess::finish(Result<std::string> r) {
-  if (finished_)
+  if (finished_) {
     return;
+  }
   finished_ = true;
   timer_.cancel();
   // The callback may destroy this object: run it last, from a deferred call.
@@ -156,12 +165,14 @@ std::pair<std::string, std::string> FrrProbe::zebraBinary() const {
   auto pidFile = std::filesystem::path(zservPath_).parent_path() / "zebra.pid";
   std::ifstream in(pidFile);
   long pid = 0;
-  if (!(in >> pid) || pid <= 0)
+  if (!(in >> pid) || pid <= 0) {
     return {fallback, "zebra.pid not readable: installed binary"};
+  }
   std::error_code ec;
   auto exe = std::filesystem::read_symlink(fmt::format("/proc/{}/exe", pid), ec);
-  if (ec)
+  if (ec) {
     return {fallback, fmt::format("/proc/{}/exe not readable: installed binary", pid)};
+  }
   std::string p = exe.string();
   const std::string deleted = " (deleted)";
   if (p.size() > deleted.size() &&

@@ -58,8 +58,9 @@ void HostRouteService::addOptions(CLI::App& app) {
 
 config::ConfigResult<Daemon::ApplyFn> HostRouteService::prepare(const config::DataTree& tree) {
   auto c = parseInjectionConfig(tree);
-  if (!c)
+  if (!c) {
     return Unexpected<config::ConfigError>(std::move(c).error());
+  }
   if (applied_ && kernel_ && c->method == InjectionMethod::KernelTable &&
       c->kernelTable != cfg_.kernelTable) {
     return config::configFail(
@@ -75,8 +76,9 @@ config::ConfigResult<Daemon::ApplyFn> HostRouteService::prepare(const config::Da
     cfg_ = next;
     applied_ = true;
     core_.setPolicy(policyFrom(cfg_));
-    if (session_)
+    if (session_) {
       session_->setStaleTime(cfg_.staleTime);
+    }
     if (!first) {
       if (cfg_.method == InjectionMethod::KernelTable && !kernel_) {
         if (auto st = openKernelTable(); !st) {
@@ -118,8 +120,9 @@ Status HostRouteService::start() {
   frrCheckTimer_ = std::make_unique<Timer>(loop, [this] { refreshFrrCheck(); });
   probe_ =
       std::make_unique<FrrProbe>(loop, d_.paths().instance, d_.paths().zservPath, forcedVersion_);
-  if (cfg_.method == InjectionMethod::KernelTable)
+  if (cfg_.method == InjectionMethod::KernelTable) {
     HR_TRY_VOID(openKernelTable());
+  }
 
   ZapiSession::Options o;
   o.path = d_.paths().zservPath;
@@ -161,7 +164,8 @@ Status HostRouteService::start() {
         "routes.relaxed",
         "routes.interface_withdrawals",
         "routes.remote_signals",
-        "routes.replays"}) {
+        "routes.replays",
+        "routes.orphans_deleted"}) {
     d_.counters().counter(n);
   }
   d_.counters().counter(
@@ -177,8 +181,9 @@ void HostRouteService::exportCounters() {
   auto& c = d_.counters();
   auto put = [&](const char* name, uint64_t v) {
     auto& x = c.counter(name);
-    if (v > x.value())
+    if (v > x.value()) {
       x += v - x.value();
+    }
   };
   put("routes.intents_added", s.intentsAdded);
   put("routes.intents_withdrawn", s.intentsWithdrawn);
@@ -197,6 +202,7 @@ void HostRouteService::exportCounters() {
   put("routes.interface_withdrawals", s.interfaceWithdrawals);
   put("routes.remote_signals", s.remoteSignals);
   put("routes.replays", s.replays);
+  put("routes.orphans_deleted", s.orphansDeleted);
   c.gauge("routes.total").set(core_.size());
   auto counts = core_.stateCounts();
   c.gauge("routes.installed")
@@ -204,14 +210,16 @@ void HostRouteService::exportCounters() {
 }
 
 void HostRouteService::schedule() {
-  if (scheduled_)
+  if (scheduled_) {
     return;
+  }
   scheduled_ = true;
   std::weak_ptr<bool> alive = alive_;
   d_.loop().defer([this, alive] {
     auto a = alive.lock();
-    if (a && *a)
+    if (a && *a) {
       run();
+    }
   });
 }
 
@@ -220,18 +228,21 @@ void HostRouteService::run() {
   auto now = d_.loop().now();
   core_.tick(now);
   auto ops = core_.takeOps(now);
-  if (!ops.empty())
+  if (!ops.empty()) {
     sendOps(ops);
+  }
   if (session_ && session_->ready()) {
     replayed_ = true;
     maybeComplete();
   }
   auto st = core_.takeStatus();
-  if (!st.empty())
+  if (!st.empty()) {
     publishStatus(st, nullptr, false);
+  }
   auto rr = core_.takeRemote();
-  if (!rr.empty())
+  if (!rr.empty()) {
     publishRemote(rr, nullptr, false);
+  }
   if (auto next = core_.nextDeadline()) {
     tick_->armAt(*next);
   } else {
@@ -241,11 +252,29 @@ void HostRouteService::run() {
 }
 
 void HostRouteService::maybeComplete() {
-  if (!session_ || !session_->ready() || session_->completeSent() || !replayed_)
+  if (!session_ || !session_->ready() || !replayed_) {
     return;
-  if (!core_.haveFullTable())
+  }
+  if (!core_.haveFullTable()) {
     return;  // the learner has not re-sent its table yet
-  session_->sendComplete();
+  }
+  if (!session_->completeSent()) {
+    session_->sendComplete();
+  }
+  if (session_->watchingOwnRoutes()) {
+    size_t seen = core_.ownRoutesSeen();
+    size_t n = core_.sweepOrphans(d_.loop().now());
+    session_->stopWatchingOwnRoutes();
+    spdlog::info(
+        "event=own_routes_reconciled held_by_zebra={} orphans_deleted={} (left by a previous run, "
+        "not "
+        "re-sent by the learner)",
+        seen,
+        n);
+    if (n > 0) {
+      sendOps(core_.takeOps(d_.loop().now()));
+    }
+  }
 }
 
 void HostRouteService::sendOps(const std::vector<RouteOp>& ops) {
@@ -300,8 +329,9 @@ void HostRouteService::sendOps(const std::vector<RouteOp>& ops) {
     } else {
       auto now = d_.loop().now();
       for (const auto& op : ops) {
-        if (op.backend == Backend::KernelTable)
+        if (op.backend == Backend::KernelTable) {
           core_.kernelFailed(op.key, op.kind == RouteOp::Kind::Add, "kernel table not open", now);
+        }
       }
     }
   }
@@ -325,8 +355,9 @@ void HostRouteService::publishStatus(
     } else {
       d_.control().publish("route-status", e);
     }
-    if (st.empty())
+    if (st.empty()) {
       break;
+    }
   }
 }
 
@@ -358,8 +389,9 @@ void HostRouteService::publishRemote(
 std::optional<RouteKey> HostRouteService::toKey(const ipc::HostRoute& h) {
   auto a = IpAddress::fromBytes(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(h.address().data()), h.address().size()));
-  if (!a)
+  if (!a) {
     return std::nullopt;
+  }
   std::string vrf = h.vrf() == "default" ? std::string() : h.vrf();
   return RouteKey{vrf, *a};
 }
@@ -378,8 +410,9 @@ std::optional<Intent> HostRouteService::toIntent(const ipc::HostRoute& h, bool& 
   i.ifindex = h.ifindex();
   if (h.mac().size() == 6) {
     if (auto m = MacAddress::fromBytes(
-            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(h.mac().data()), 6)))
+            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(h.mac().data()), 6))) {
       i.mac = *m;
+    }
   }
   i.claim = (h.flags() & ipc::HOST_ROUTE_CLAIM) != 0;
   return i;
@@ -390,10 +423,12 @@ void HostRouteService::onMessage(ipc::Channel& ch, const ipc::Envelope& e) {
   switch (e.body_case()) {
     case ipc::Envelope::kSubscribe:
       for (const auto& t : e.subscribe().topics()) {
-        if (t == "route-status")
+        if (t == "route-status") {
           publishStatus(core_.statusSnapshot(), &ch, true);
-        if (t == "remote-routes")
+        }
+        if (t == "remote-routes") {
           publishRemote(core_.remoteSnapshot(), &ch, true);
+        }
       }
       return;
     case ipc::Envelope::kIntents: {
@@ -451,8 +486,9 @@ void HostRouteService::onMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       if (kernel_ && !leftoversSwept_ && core_.haveFullTable()) {
         std::set<IpAddress> keep;
         for (const auto& v : core_.routes()) {
-          if (v.key.vrf.empty() && v.key.address.isV4())
+          if (v.key.vrf.empty() && v.key.address.isV4()) {
             keep.insert(v.key.address);
+          }
         }
         kernel_->sweepLeftovers(keep);
         leftoversSwept_ = true;
@@ -477,8 +513,9 @@ void HostRouteService::onDisconnect(ipc::Channel& ch) {
 
 void HostRouteService::onStop() {
   bool withdraw = cfg_.stopAction == StopAction::Withdraw;
-  if (session_)
+  if (session_) {
     session_->stop(withdraw);
+  }
   if (kernel_ && withdraw) {
     std::vector<RouteOp> dels;
     for (const auto& v : core_.routes()) {
@@ -495,8 +532,9 @@ void HostRouteService::onZebraMessage(const zapi::Message& m) {
   using zapi::Command;
   switch (m.command) {
     case Command::VrfAdd:
-      if (auto* v = std::get_if<zapi::Vrf>(&m.body))
+      if (auto* v = std::get_if<zapi::Vrf>(&m.body)) {
         core_.vrfAdded(v->name, m.vrfId);
+      }
       break;
     case Command::VrfDelete:
       core_.vrfDeleted(m.vrfId, now);
@@ -518,8 +556,9 @@ void HostRouteService::onZebraMessage(const zapi::Message& m) {
       }
       break;
     case Command::InterfaceDelete:
-      if (auto* i = std::get_if<zapi::Interface>(&m.body))
+      if (auto* i = std::get_if<zapi::Interface>(&m.body)) {
         core_.interfaceDeleted(m.vrfId, i->name, now);
+      }
       break;
     case Command::RouteNotifyOwner:
       if (auto* n = std::get_if<zapi::NotifyOwner>(&m.body)) {
@@ -535,6 +574,12 @@ void HostRouteService::onZebraMessage(const zapi::Message& m) {
     case Command::RedistributeRouteAdd:
     case Command::RedistributeRouteDel:
       if (auto* r = std::get_if<zapi::Route>(&m.body)) {
+        if (r->type == zapi::route_type::kTable) {
+          if (r->instance == 0) {
+            core_.ownRouteSeen(m.vrfId, r->prefix, m.command == Command::RedistributeRouteAdd);
+          }
+          break;
+        }
         core_.redistributed(
             m.vrfId,
             r->prefix,
@@ -551,31 +596,37 @@ void HostRouteService::onZebraMessage(const zapi::Message& m) {
 }
 
 void HostRouteService::refreshFrrCheck() {
-  if (!probe_)
+  if (!probe_) {
     return;
+  }
   std::weak_ptr<bool> alive = alive_;
   probe_->runningConfig([this, alive](Result<std::string> out) {
     auto a = alive.lock();
-    if (!a || !*a)
+    if (!a || !*a) {
       return;
+    }
     frrCheckedAt_ = d_.loop().now();
     if (!out) {
       frrCheckError_ = out.error().message;
       frrReport_.reset();
-      if (rl_.allow("frr_check", d_.loop().now()))
+      if (rl_.allow("frr_check", d_.loop().now())) {
         spdlog::warn("event=frr_config_check_failed reason=\"{}\"", frrCheckError_);
+      }
     } else {
       frrCheckError_.clear();
       auto r = checkFrrConfig(*out, cfg_);
       bool changed =
           !frrReport_ || frrReport_->problems != r.problems || frrReport_->warnings != r.warnings;
       if (changed) {
-        for (const auto& p : r.problems)
+        for (const auto& p : r.problems) {
           spdlog::warn("event=frr_config_problem detail=\"{}\"", p);
-        for (const auto& w : r.warnings)
+        }
+        for (const auto& w : r.warnings) {
           spdlog::info("event=frr_config_warning detail=\"{}\"", w);
-        if (r.ok() && r.warnings.empty())
+        }
+        if (r.ok() && r.warnings.empty()) {
           spdlog::info("event=frr_config_ok");
+        }
       }
       frrReport_ = std::move(r);
     }
@@ -628,26 +679,29 @@ Result<nlohmann::json> HostRouteService::showRoutes(const std::vector<std::strin
       continue;
     }
     auto p = Prefix::parse(args[i]);
-    if (!p || !p->isHost())
+    if (!p || !p->isHost()) {
       return fail(
           "show.usage",
           "usage: show routes [vrf NAME] [ADDRESS]; '{}' is not a host address",
           args[i]);
+    }
     addr = p->address();
   }
   nlohmann::json routes = nlohmann::json::array();
   if (addr) {
     auto v = core_.route(RouteKey{vrf, *addr});
-    if (!v)
+    if (!v) {
       return fail(
           "show.not_found",
           "no host route for {} in VRF {}",
           addr->str(),
           vrf.empty() ? "default" : vrf);
+    }
     routes.push_back(routeJson(*v));
   } else {
-    for (const auto& v : core_.routes())
+    for (const auto& v : core_.routes()) {
       routes.push_back(routeJson(v));
+    }
   }
   nlohmann::json states = nlohmann::json::object();
   for (auto s :
@@ -659,8 +713,9 @@ Result<nlohmann::json> HostRouteService::showRoutes(const std::vector<std::strin
         RouteState::Waiting}) {
     states[std::string(stateName(s))] = 0;
   }
-  for (const auto& [s, n] : core_.stateCounts())
+  for (const auto& [s, n] : core_.stateCounts()) {
     states[std::string(stateName(s))] = n;
+  }
   return nlohmann::json{{"total", core_.size()}, {"states", states}, {"routes", routes}};
 }
 
@@ -669,8 +724,9 @@ Result<nlohmann::json> HostRouteService::showZebra(const std::vector<std::string
   nlohmann::json j;
   j["session"] = session_ ? session_->toJson() : nlohmann::json(nullptr);
   nlohmann::json gr = session_ ? j["session"]["gracefulRestart"] : nlohmann::json::object();
-  if (session_)
+  if (session_) {
     j["session"].erase("gracefulRestart");
+  }
   std::string grState = "disabled";
   if (cfg_.staleTime.count() > 0) {
     if (!session_ || !session_->ready()) {
@@ -707,13 +763,15 @@ Result<nlohmann::json> HostRouteService::showZebra(const std::vector<std::string
   }
   j["injection"] = inj;
   nlohmann::json states = nlohmann::json::object();
-  for (const auto& [s, n] : core_.stateCounts())
+  for (const auto& [s, n] : core_.stateCounts()) {
     states[std::string(stateName(s))] = n;
+  }
   j["routes"] = {
       {"total", core_.size()}, {"states", states}, {"remoteHostRoutes", core_.remoteRoutes()}};
   nlohmann::json vrfs = nlohmann::json::array();
-  for (const auto& [id, name] : core_.vrfs())
+  for (const auto& [id, name] : core_.vrfs()) {
     vrfs.push_back({{"id", id}, {"name", name.empty() ? "default" : name}});
+  }
   j["vrfs"] = vrfs;
   j["interfaces"] = core_.interfaces();
   j["learner"] = {
@@ -752,8 +810,9 @@ Result<nlohmann::json> HostRouteService::showZebra(const std::vector<std::string
         {"problems", frrReport_->problems},
         {"warnings", frrReport_->warnings},
     };
-    if (cfg_.method == InjectionMethod::KernelTable)
+    if (cfg_.method == InjectionMethod::KernelTable) {
       frr["importTable"] = frrReport_->importTable;
+    }
   } else {
     frr = {
         {"ok", nullptr},

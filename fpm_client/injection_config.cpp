@@ -9,14 +9,17 @@ namespace hr::fpm_client {
 config::ConfigResult<InjectionConfig> parseInjectionConfig(const config::DataTree& tree) {
   InjectionConfig c;
   auto root = tree.root("frr-hostroute", "hostroute");
-  if (!root)
+  if (!root) {
     return c;
+  }
   auto learning = root->child("learning");
-  if (!learning)
+  if (!learning) {
     return c;
+  }
   auto inj = learning->child("injection");
-  if (!inj)
+  if (!inj) {
     return c;
+  }
   c.method = inj->str("method", "zapi") == "kernel-table" ? InjectionMethod::KernelTable
                                                           : InjectionMethod::Zapi;
   c.kernelTable = static_cast<uint32_t>(inj->u64("kernel-table", 10));

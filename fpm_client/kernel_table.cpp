@@ -27,11 +27,13 @@ std::set<IpAddress> hostRoutesOf(const std::vector<std::vector<uint8_t>>& dump, 
   std::set<IpAddress> out;
   for (const auto& raw : dump) {
     auto msgs = nl::split(raw);
-    if (!msgs)
+    if (!msgs) {
       continue;
+    }
     for (const auto& m : *msgs) {
-      if (m.hdr.type != RTM_NEWROUTE || m.payload.size() < sizeof(rtmsg))
+      if (m.hdr.type != RTM_NEWROUTE || m.payload.size() < sizeof(rtmsg)) {
         continue;
+      }
       codec::ByteReader r(m.payload);
       uint8_t family = r.u8();
       uint8_t dstLen = r.u8();
@@ -39,13 +41,16 @@ std::set<IpAddress> hostRoutesOf(const std::vector<std::vector<uint8_t>>& dump, 
       uint8_t tableByte = r.u8();
       r.skip(7);
       auto attrs = nl::parseAttrs(m.payload.subspan(sizeof(rtmsg)), policy);
-      if (!attrs || family != AF_INET || dstLen != 32)
+      if (!attrs || family != AF_INET || dstLen != 32) {
         continue;
+      }
       uint32_t t = attrs->has(RTA_TABLE) ? attrs->get(RTA_TABLE)->u32() : tableByte;
-      if (t != table || !attrs->has(RTA_DST))
+      if (t != table || !attrs->has(RTA_DST)) {
         continue;
-      if (auto a = IpAddress::fromBytes(attrs->get(RTA_DST)->data))
+      }
+      if (auto a = IpAddress::fromBytes(attrs->get(RTA_DST)->data)) {
         out.insert(*a);
+      }
     }
   }
   return out;
@@ -96,8 +101,9 @@ KernelTable::~KernelTable() {
 
 void KernelTable::encode(std::vector<uint8_t>& out, const Op& op, uint32_t seq) const {
   uint16_t flags = NLM_F_REQUEST | NLM_F_ACK;
-  if (op.add)
+  if (op.add) {
     flags |= NLM_F_CREATE | NLM_F_REPLACE;
+  }
   nl::Builder b(out, op.add ? RTM_NEWROUTE : RTM_DELROUTE, flags, seq);
   rtmsg rt{};
   rt.rtm_family = AF_INET;
@@ -110,15 +116,17 @@ void KernelTable::encode(std::vector<uint8_t>& out, const Op& op, uint32_t seq) 
   b.fixed(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&rt), sizeof(rt)));
   b.attrAddress(RTA_DST, op.key.address);
   b.attrU32(RTA_TABLE, table_);
-  if (op.add)
+  if (op.add) {
     b.attrU32(RTA_OIF, op.ifindex);
+  }
   b.finish();
 }
 
 void KernelTable::apply(const std::vector<RouteOp>& ops) {
   for (const auto& op : ops) {
-    if (op.backend != Backend::KernelTable || !op.key.address.isV4())
+    if (op.backend != Backend::KernelTable || !op.key.address.isV4()) {
       continue;
+    }
     queue_.push_back(Op{op.key, op.kind == RouteOp::Kind::Add, op.ifindex});
   }
   sendMore();
@@ -127,13 +135,15 @@ void KernelTable::apply(const std::vector<RouteOp>& ops) {
 void KernelTable::sweepLeftovers(const std::set<IpAddress>& keep) {
   size_t n = 0;
   for (const auto& a : leftovers_) {
-    if (keep.count(a))
+    if (keep.count(a)) {
       continue;
+    }
     queue_.push_back(Op{RouteKey{"", a}, false, 0});
     ++n;
   }
-  if (n > 0)
+  if (n > 0) {
     spdlog::info("event=kernel_table_sweep table={} routes={}", table_, n);
+  }
   leftovers_.clear();
   sendMore();
 }
@@ -168,23 +178,28 @@ void KernelTable::onReadable() {
       spdlog::warn("event=kernel_table_recv_failed reason=\"{}\"", msgs.error().message);
       return;
     }
-    if (msgs->empty())
+    if (msgs->empty()) {
       break;
+    }
     for (const auto& m : *msgs) {
-      if (m.hdr.type != NLMSG_ERROR)
+      if (m.hdr.type != NLMSG_ERROR) {
         continue;
+      }
       auto e = nl::decodeError(m);
-      if (!e)
+      if (!e) {
         continue;
+      }
       auto it = inFlight_.find(m.hdr.seq);
-      if (it == inFlight_.end())
+      if (it == inFlight_.end()) {
         continue;
+      }
       Op op = std::move(it->second);
       inFlight_.erase(it);
       ++counters_.counter("kernel_table.requests");
       int err = -e->error;
-      if (err != 0 && !(err == ESRCH && !op.add))
+      if (err != 0 && !(err == ESRCH && !op.add)) {
         ++counters_.counter("kernel_table.errors");
+      }
       done_(op.key, op.add, err == ESRCH && !op.add ? 0 : err);
     }
   }

@@ -70,8 +70,9 @@ void RouteSync::setPolicy(const Policy& p) {
               p.claimTag == policy_.claimTag && p.holdDistance == policy_.holdDistance &&
               p.holdTag == policy_.holdTag && p.metric == policy_.metric;
   policy_ = p;
-  if (same)
+  if (same) {
     return;
+  }
   for (auto& [k, e] : entries_) {
     if (!policy_.moveSignal) {
       e.mode = Mode::Plain;
@@ -100,8 +101,9 @@ std::pair<uint8_t, uint32_t> RouteSync::distanceTag(Mode m) const {
 
 void RouteSync::setState(
     const RouteKey& k, Entry& e, RouteState s, std::string detail, TimePoint now) {
-  if (e.reported && e.state == s && e.detail == detail)
+  if (e.reported && e.state == s && e.detail == detail) {
     return;
+  }
   e.state = s;
   e.detail = std::move(detail);
   e.lastChange = now;
@@ -112,8 +114,9 @@ void RouteSync::setState(
 void RouteSync::scheduleRetry(const RouteKey& k, Entry& e, TimePoint now) {
   ++e.failures;
   Duration d = policy_.retryInitial;
-  for (uint32_t i = 1; i < e.failures && d < policy_.retryMax; ++i)
+  for (uint32_t i = 1; i < e.failures && d < policy_.retryMax; ++i) {
     d *= 2;
+  }
   d = std::min(d, policy_.retryMax);
   e.retryAt = now + d;
   addDeadline(e.retryAt, k);
@@ -121,27 +124,32 @@ void RouteSync::scheduleRetry(const RouteKey& k, Entry& e, TimePoint now) {
 }
 
 std::optional<std::string> RouteSync::vrfName(uint32_t id) const {
-  if (auto it = vrfNames_.find(id); it != vrfNames_.end())
+  if (auto it = vrfNames_.find(id); it != vrfNames_.end()) {
     return it->second;
-  if (id == 0)
+  }
+  if (id == 0) {
     return std::string();
+  }
   return std::nullopt;
 }
 
 std::optional<uint32_t> RouteSync::vrfId(const std::string& name) const {
-  if (name.empty() || name == "default")
+  if (name.empty() || name == "default") {
     return 0u;
+  }
   for (const auto& [id, n] : vrfNames_) {
-    if (n == name)
+    if (n == name) {
       return id;
+    }
   }
   return std::nullopt;
 }
 
 const RouteSync::Remote* RouteSync::remoteFor(const RouteKey& k) const {
   auto id = vrfId(k.vrf);
-  if (!id)
+  if (!id) {
     return nullptr;
+  }
   auto it = remote_.find({*id, k.address});
   return it == remote_.end() ? nullptr : &it->second;
 }
@@ -155,8 +163,9 @@ void RouteSync::emitRemote(const RouteKey& k, const std::string& protocol, bool 
 
 void RouteSync::withdraw(const RouteKey& k, const std::string& why, TimePoint now) {
   auto it = entries_.find(k);
-  if (it == entries_.end())
+  if (it == entries_.end()) {
     return;
+  }
   auto& e = it->second;
   if (e.programmed) {
     const auto& p = *e.programmed;
@@ -172,8 +181,9 @@ void RouteSync::withdraw(const RouteKey& k, const std::string& why, TimePoint no
 void RouteSync::apply(
     const std::vector<Intent>& add, const std::vector<RouteKey>& withdrawals, TimePoint now) {
   for (const auto& k : withdrawals) {
-    if (entries_.count(k))
+    if (entries_.count(k)) {
       ++stats_.intentsWithdrawn;
+    }
     withdraw(k, "withdrawn by the learner", now);
   }
   for (const auto& in : add) {
@@ -200,8 +210,9 @@ void RouteSync::apply(
         e.mode = Mode::Hold;
       }
       it = entries_.emplace(in.key, std::move(e)).first;
-      if (auto r = remoteFor(in.key))
+      if (auto r = remoteFor(in.key)) {
         emitRemote(in.key, r->protocol, true);
+      }
     } else {
       auto& e = it->second;
       bool moved = e.intent.ifname != in.ifname;
@@ -215,8 +226,9 @@ void RouteSync::apply(
         addDeadline(e.claimUntil, in.key);
         ++stats_.claims;
       }
-      if (moved)
+      if (moved) {
         e.failures = 0;
+      }
       e.intent = in;
     }
     markDirty(in.key);
@@ -226,20 +238,24 @@ void RouteSync::apply(
 void RouteSync::syncBegin(uint64_t generation) {
   syncing_ = true;
   generation_ = generation;
-  for (auto& [k, e] : entries_)
+  for (auto& [k, e] : entries_) {
     e.stale = true;
+  }
 }
 
 size_t RouteSync::syncEnd(uint64_t generation, TimePoint now) {
-  if (!syncing_ || generation != generation_)
+  if (!syncing_ || generation != generation_) {
     return 0;
+  }
   std::vector<RouteKey> stale;
   for (const auto& [k, e] : entries_) {
-    if (e.stale)
+    if (e.stale) {
       stale.push_back(k);
+    }
   }
-  for (const auto& k : stale)
+  for (const auto& k : stale) {
     withdraw(k, "not re-sent by the learner's resynchronisation", now);
+  }
   syncing_ = false;
   haveFullTable_ = true;
   stats_.swept += stale.size();
@@ -250,6 +266,7 @@ size_t RouteSync::syncEnd(uint64_t generation, TimePoint now) {
 // ---- zebra ----------------------------------------------------------------------------------
 
 void RouteSync::sessionReset() {
+  own_.clear();
   ifaces_.clear();
   vrfNames_.clear();
   remoteBefore_ = std::move(remote_);
@@ -262,8 +279,9 @@ void RouteSync::zebraUp(TimePoint) {
   ++stats_.replays;
   for (auto& [k, e] : entries_) {
     // zebra either kept our routes (graceful restart) or lost them: re-send each one.
-    if (e.programmed && e.programmed->backend == Backend::Zapi)
+    if (e.programmed && e.programmed->backend == Backend::Zapi) {
       e.programmed.reset();
+    }
     markDirty(k);
   }
   for (auto it = deletes_.begin(); it != deletes_.end();) {
@@ -274,18 +292,22 @@ void RouteSync::zebraUp(TimePoint) {
     dumping_ = false;
     for (const auto& [va, r] : remote_) {
       auto before = remoteBefore_.find(va);
-      if (before != remoteBefore_.end() && before->second.protocol == r.protocol)
+      if (before != remoteBefore_.end() && before->second.protocol == r.protocol) {
         continue;
+      }
       auto name = vrfName(va.first);
-      if (name && entries_.count(RouteKey{*name, va.second}))
+      if (name && entries_.count(RouteKey{*name, va.second})) {
         emitRemote(RouteKey{*name, va.second}, r.protocol, true);
+      }
     }
     for (const auto& [va, r] : remoteBefore_) {
-      if (remote_.count(va))
+      if (remote_.count(va)) {
         continue;
+      }
       auto name = vrfName(va.first);
-      if (name && entries_.count(RouteKey{*name, va.second}))
+      if (name && entries_.count(RouteKey{*name, va.second})) {
         emitRemote(RouteKey{*name, va.second}, r.protocol, false);
+      }
     }
     remoteBefore_.clear();
   }
@@ -295,8 +317,9 @@ void RouteSync::zebraDown(TimePoint now, const std::string& why) {
   zebraUp_ = false;
   downReason_ = why;
   for (auto& [k, e] : entries_) {
-    if (backendFor(k) != Backend::Zapi)
+    if (backendFor(k) != Backend::Zapi) {
       continue;
+    }
     e.programmed.reset();
     setState(k, e, RouteState::Waiting, fmt::format("zebra not connected: {}", why), now);
   }
@@ -311,22 +334,26 @@ void RouteSync::vrfAdded(const std::string& name, uint32_t id) {
   std::string norm = name == "default" ? std::string() : name;
   vrfNames_[id] = norm;
   for (const auto& [k, e] : entries_) {
-    if (k.vrf == norm)
+    if (k.vrf == norm) {
       markDirty(k);
+    }
   }
 }
 
 void RouteSync::vrfDeleted(uint32_t id, TimePoint now) {
   auto it = vrfNames_.find(id);
-  if (it == vrfNames_.end())
+  if (it == vrfNames_.end()) {
     return;
+  }
   std::string name = it->second;
   vrfNames_.erase(it);
   for (auto& [k, e] : entries_) {
-    if (k.vrf != name)
+    if (k.vrf != name) {
       continue;
-    if (e.programmed && e.programmed->backend == Backend::Zapi)
+    }
+    if (e.programmed && e.programmed->backend == Backend::Zapi) {
       e.programmed.reset();  // gone with it
+    }
     markDirty(k);
   }
   for (auto r = remote_.begin(); r != remote_.end();) {
@@ -335,8 +362,9 @@ void RouteSync::vrfDeleted(uint32_t id, TimePoint now) {
       continue;
     }
     RouteKey k{name, r->first.second};
-    if (entries_.count(k) && !dumping_)
+    if (entries_.count(k) && !dumping_) {
       emitRemote(k, r->second.protocol, false);
+    }
     r = remote_.erase(r);
   }
   (void)now;
@@ -344,11 +372,13 @@ void RouteSync::vrfDeleted(uint32_t id, TimePoint now) {
 
 void RouteSync::markInterface(uint32_t vrf, const std::string& name) {
   for (auto& [k, e] : entries_) {
-    if (e.intent.ifname != name)
+    if (e.intent.ifname != name) {
       continue;
+    }
     auto id = vrfId(k.vrf);
-    if (!id || *id != vrf)
+    if (!id || *id != vrf) {
       continue;
+    }
     e.failures = 0;  // an interface change is a fresh start, not a retry
     markDirty(k);
   }
@@ -358,22 +388,25 @@ void RouteSync::interfaceState(
     uint32_t vrf, const std::string& name, uint32_t ifindex, bool operative, TimePoint) {
   auto key = std::make_pair(vrf, name);
   auto it = ifaces_.find(key);
-  if (it != ifaces_.end() && it->second.ifindex == ifindex && it->second.operative == operative)
+  if (it != ifaces_.end() && it->second.ifindex == ifindex && it->second.operative == operative) {
     return;
+  }
   bool wentDown = it != ifaces_.end() && it->second.operative && !operative;
   ifaces_[key] = IfInfo{ifindex, operative};
   if (wentDown) {
     for (const auto& [k, e] : entries_) {
-      if (e.intent.ifname == name && e.programmed)
+      if (e.intent.ifname == name && e.programmed) {
         ++stats_.interfaceWithdrawals;
+      }
     }
   }
   markInterface(vrf, name);
 }
 
 void RouteSync::interfaceDeleted(uint32_t vrf, const std::string& name, TimePoint) {
-  if (ifaces_.erase(std::make_pair(vrf, name)) > 0)
+  if (ifaces_.erase(std::make_pair(vrf, name)) > 0) {
     markInterface(vrf, name);
+  }
 }
 
 void RouteSync::notify(uint32_t vrf, const Prefix& prefix, uint32_t note, TimePoint now) {
@@ -394,8 +427,9 @@ void RouteSync::notify(uint32_t vrf, const Prefix& prefix, uint32_t note, TimePo
   switch (static_cast<zapi::Note>(note)) {
     case zapi::Note::Installed:
       ++stats_.notifyInstalled;
-      if (!e.programmed)
+      if (!e.programmed) {
         return;  // an answer to an add we have since taken back
+      }
       e.failures = 0;
       setState(
           k,
@@ -408,8 +442,9 @@ void RouteSync::notify(uint32_t vrf, const Prefix& prefix, uint32_t note, TimePo
       return;
     case zapi::Note::BetterAdminWon: {
       ++stats_.notifyBetterAdminWon;
-      if (!e.programmed)
+      if (!e.programmed) {
         return;
+      }
       auto r = remoteFor(k);
       setState(
           k,
@@ -422,16 +457,18 @@ void RouteSync::notify(uint32_t vrf, const Prefix& prefix, uint32_t note, TimePo
     }
     case zapi::Note::Removed:
       ++stats_.notifyRemoved;
-      if (!e.programmed)
+      if (!e.programmed) {
         return;  // our own delete
+      }
       e.programmed.reset();
       scheduleRetry(k, e, now);
       setState(k, e, RouteState::Removed, "removed by zebra; re-adding after back-off", now);
       return;
     case zapi::Note::FailInstall:
       ++stats_.notifyFailInstall;
-      if (!e.programmed)
+      if (!e.programmed) {
         return;
+      }
       e.programmed.reset();  // zebra discards a TABLE route it could not install
       scheduleRetry(k, e, now);
       setState(
@@ -460,21 +497,25 @@ void RouteSync::redistributed(
     uint8_t distance,
     bool add,
     TimePoint now) {
-  if (!prefix.isHost())
+  if (!prefix.isHost()) {
     return;
+  }
   VrfAddr va{vrf, prefix.address()};
   auto name = vrfName(vrf);
   std::optional<RouteKey> owned;
-  if (name && entries_.count(RouteKey{*name, prefix.address()}))
+  if (name && entries_.count(RouteKey{*name, prefix.address()})) {
     owned = RouteKey{*name, prefix.address()};
+  }
   if (add) {
     auto it = remote_.find(va);
     bool changed = it == remote_.end() || it->second.protocol != protocol;
     remote_[va] = Remote{protocol, distance};
-    if (!owned || dumping_)
+    if (!owned || dumping_) {
       return;
-    if (changed)
+    }
+    if (changed) {
       emitRemote(*owned, protocol, true);
+    }
     auto& e = entries_.at(*owned);
     auto [dist, tag] = distanceTag(e.mode);
     (void)tag;
@@ -489,37 +530,76 @@ void RouteSync::redistributed(
     return;
   }
   auto it = remote_.find(va);
-  if (it == remote_.end() || it->second.protocol != protocol)
+  if (it == remote_.end() || it->second.protocol != protocol) {
     return;  // not the current best
+  }
   remote_.erase(it);
   if (owned && !dumping_) {
     emitRemote(*owned, protocol, false);
     // The copy that shadowed ours is gone: ours is selected again (zebra says nothing).
     auto& e = entries_.at(*owned);
-    if (e.programmed && e.state == RouteState::Shadowed)
+    if (e.programmed && e.state == RouteState::Shadowed) {
       markDirty(*owned);
+    }
   }
+}
+
+void RouteSync::ownRouteSeen(uint32_t vrf, const Prefix& prefix, bool add) {
+  if (!prefix.isHost()) {
+    return;
+  }
+  if (add) {
+    own_.insert({vrf, prefix.address()});
+  } else {
+    own_.erase({vrf, prefix.address()});
+  }
+}
+
+size_t RouteSync::sweepOrphans(TimePoint now) {
+  size_t n = 0;
+  for (const auto& [vrf, addr] : own_) {
+    auto name = vrfName(vrf);
+    if (!name) {
+      continue;
+    }
+    RouteKey k{*name, addr};
+    if (entries_.count(k) || deletes_.count(k)) {
+      continue;
+    }
+    deletes_[k] = RouteOp{RouteOp::Kind::Delete, Backend::Zapi, k, vrf, 0, 0, 0, 0};
+    statusOut_[k] = StatusEvent{
+        k, RouteState::Removed, "left in zebra by a previous run and not re-sent by the learner"};
+    ++n;
+  }
+  own_.clear();
+  stats_.orphansDeleted += n;
+  (void)now;
+  return n;
 }
 
 // ---- kernel table -----------------------------------------------------------------------------
 
 void RouteSync::kernelDone(const RouteKey& k, bool add, TimePoint now) {
-  if (!add)
+  if (!add) {
     return;
+  }
   auto it = entries_.find(k);
-  if (it == entries_.end() || !it->second.programmed)
+  if (it == entries_.end() || !it->second.programmed) {
     return;
+  }
   it->second.failures = 0;
   setState(k, it->second, RouteState::Installed, "in the kernel table (zebra imports it)", now);
 }
 
 void RouteSync::kernelFailed(
     const RouteKey& k, bool add, const std::string& detail, TimePoint now) {
-  if (!add)
+  if (!add) {
     return;  // a delete of a route the kernel already dropped (link down) is fine
+  }
   auto it = entries_.find(k);
-  if (it == entries_.end() || !it->second.programmed)
+  if (it == entries_.end() || !it->second.programmed) {
     return;
+  }
   auto& e = it->second;
   e.programmed.reset();
   scheduleRetry(k, e, now);
@@ -539,29 +619,33 @@ void RouteSync::tick(TimePoint now) {
     RouteKey k = deadlines_.begin()->second;
     deadlines_.erase(deadlines_.begin());
     auto it = entries_.find(k);
-    if (it == entries_.end())
+    if (it == entries_.end()) {
       continue;
+    }
     auto& e = it->second;
     if (e.mode == Mode::Claim && e.claimUntil <= now) {
       e.mode = Mode::Hold;
       ++stats_.relaxed;
       markDirty(k);
     }
-    if (e.failures > 0 && e.retryAt <= now)
+    if (e.failures > 0 && e.retryAt <= now) {
       markDirty(k);
+    }
   }
 }
 
 std::optional<TimePoint> RouteSync::nextDeadline() const {
-  if (deadlines_.empty())
+  if (deadlines_.empty()) {
     return std::nullopt;
+  }
   return deadlines_.begin()->first;
 }
 
 void RouteSync::evaluate(const RouteKey& k, Entry& e, TimePoint now, std::vector<RouteOp>& ops) {
   Backend b = backendFor(k);
-  if (b == Backend::KernelTable && !zebraUp_ && e.programmed)
+  if (b == Backend::KernelTable && !zebraUp_ && e.programmed) {
     return;  // the kernel keeps it
+  }
   auto [dist, tag] = distanceTag(e.mode);
   std::optional<Programmed> want;
   std::string why;
@@ -589,10 +673,12 @@ void RouteSync::evaluate(const RouteKey& k, Entry& e, TimePoint now, std::vector
     setState(k, e, RouteState::Waiting, why, now);
     return;
   }
-  if (e.failures > 0 && now < e.retryAt)
+  if (e.failures > 0 && now < e.retryAt) {
     return;  // back-off: the state says why
-  if (e.programmed && *e.programmed == *want)
+  }
+  if (e.programmed && *e.programmed == *want) {
     return;
+  }
   if (e.programmed &&
       (e.programmed->backend != want->backend || e.programmed->vrfId != want->vrfId)) {
     del(*e.programmed);
@@ -639,8 +725,9 @@ std::vector<RouteOp> RouteSync::takeOps(TimePoint now) {
   deletes_.clear();
   for (const auto& k : dirty_) {
     auto it = entries_.find(k);
-    if (it != entries_.end())
+    if (it != entries_.end()) {
       evaluate(k, it->second, now, ops);
+    }
   }
   dirty_.clear();
   return ops;
@@ -649,8 +736,9 @@ std::vector<RouteOp> RouteSync::takeOps(TimePoint now) {
 std::vector<StatusEvent> RouteSync::takeStatus() {
   std::vector<StatusEvent> out;
   out.reserve(statusOut_.size());
-  for (auto& [k, s] : statusOut_)
+  for (auto& [k, s] : statusOut_) {
     out.push_back(std::move(s));
+  }
   statusOut_.clear();
   return out;
 }
@@ -665,23 +753,26 @@ std::vector<RouteView> RouteSync::routes() const {
   std::vector<RouteView> out;
   out.reserve(entries_.size());
   for (const auto& [k, e] : entries_) {
-    if (auto v = route(k))
+    if (auto v = route(k)) {
       out.push_back(std::move(*v));
+    }
   }
   return out;
 }
 
 std::optional<RouteView> RouteSync::route(const RouteKey& k) const {
   auto it = entries_.find(k);
-  if (it == entries_.end())
+  if (it == entries_.end()) {
     return std::nullopt;
+  }
   const auto& e = it->second;
   RouteView v;
   v.key = k;
   v.ifname = e.intent.ifname;
   if (auto id = vrfId(k.vrf)) {
-    if (auto i = ifaces_.find({*id, e.intent.ifname}); i != ifaces_.end())
+    if (auto i = ifaces_.find({*id, e.intent.ifname}); i != ifaces_.end()) {
       v.ifindex = i->second.ifindex;
+    }
   }
   v.mac = e.intent.mac;
   v.state = e.state;
@@ -695,18 +786,21 @@ std::optional<RouteView> RouteSync::route(const RouteKey& k) const {
   v.stale = e.stale;
   v.failures = e.failures;
   v.lastChange = e.lastChange;
-  if (e.mode == Mode::Claim)
+  if (e.mode == Mode::Claim) {
     v.claimUntil = e.claimUntil;
-  if (auto r = remoteFor(k))
+  }
+  if (auto r = remoteFor(k)) {
     v.remoteProtocol = r->protocol;
+  }
   return v;
 }
 
 std::vector<StatusEvent> RouteSync::statusSnapshot() const {
   std::vector<StatusEvent> out;
   out.reserve(entries_.size());
-  for (const auto& [k, e] : entries_)
+  for (const auto& [k, e] : entries_) {
     out.push_back(StatusEvent{k, e.state, e.detail});
+  }
   return out;
 }
 
@@ -714,19 +808,22 @@ std::vector<RemoteEvent> RouteSync::remoteSnapshot() const {
   std::vector<RemoteEvent> out;
   for (const auto& [va, r] : remote_) {
     auto name = vrfName(va.first);
-    if (!name)
+    if (!name) {
       continue;
+    }
     RouteKey k{*name, va.second};
-    if (entries_.count(k))
+    if (entries_.count(k)) {
       out.push_back(RemoteEvent{k, r.protocol, true});
+    }
   }
   return out;
 }
 
 std::map<RouteState, size_t> RouteSync::stateCounts() const {
   std::map<RouteState, size_t> m;
-  for (const auto& [k, e] : entries_)
+  for (const auto& [k, e] : entries_) {
     ++m[e.state];
+  }
   return m;
 }
 

@@ -155,6 +155,7 @@ struct SyncStats {
   uint64_t interfaceWithdrawals = 0;
   uint64_t remoteSignals = 0;
   uint64_t replays = 0;
+  uint64_t orphansDeleted = 0;
 };
 
 class RouteSync {
@@ -207,6 +208,16 @@ class RouteSync {
       uint8_t distance,
       bool add,
       TimePoint now);
+
+  // REDISTRIBUTE_ROUTE_ADD/DEL of our own route type (table/0): what zebra holds from us,
+  // including what a previous run left (graceful restart).
+  void ownRouteSeen(uint32_t vrfId, const Prefix& prefix, bool add);
+  // Deletes the host routes zebra holds from us that the learner did not re-send (after its
+  // full sync); returns how many. The record of zebra's routes is then dropped.
+  size_t sweepOrphans(TimePoint now);
+  size_t ownRoutesSeen() const {
+    return own_.size();
+  }
 
   // ---- the kernel-table backend ----
   void kernelDone(const RouteKey& key, bool add, TimePoint now);
@@ -308,6 +319,7 @@ class RouteSync {
   std::map<uint32_t, std::string> vrfNames_;  // zebra VRF id -> name ("" = default)
   std::map<VrfAddr, Remote> remote_;
   std::map<VrfAddr, Remote> remoteBefore_;  // during a session's dumps
+  std::set<VrfAddr> own_;                   // our routes as zebra redistributes them
   bool dumping_ = false;
   std::map<RouteKey, StatusEvent> statusOut_;
   std::vector<RemoteEvent> remoteOut_;

@@ -1,5 +1,6 @@
 #include "fpm_client/zapi_session.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,8 +66,9 @@ ZapiSession::ZapiSession(
 
 ZapiSession::~ZapiSession() {
   *alive_ = false;
-  if (fd_)
+  if (fd_) {
     loop_.removeFd(fd_.get());
+  }
 }
 
 void ZapiSession::start() {
@@ -74,14 +76,16 @@ void ZapiSession::start() {
 }
 
 void ZapiSession::detect() {
-  if (state_ == State::Stopped)
+  if (state_ == State::Stopped) {
     return;
+  }
   state_ = State::CheckingVersion;
   std::weak_ptr<bool> alive = alive_;
   probe_.detectVersion([this, alive](Result<FrrProbe::Version> v) {
     auto a = alive.lock();
-    if (!a || !*a || state_ != State::CheckingVersion)
+    if (!a || !*a || state_ != State::CheckingVersion) {
       return;
+    }
     if (!v) {
       refusal_ = v.error().message + " (force it with fpm_client --frr-version X.Y.Z)";
       state_ = State::Refused;
@@ -141,8 +145,9 @@ void ZapiSession::connect() {
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0) {
     std::string why = fmt::format("connect {}: {}", opts_.path, strerror(errno));
-    if (rl_.allow("connect", loop_.now()))
+    if (rl_.allow("connect", loop_.now())) {
       spdlog::warn("event=zapi_connect_failed reason=\"{}\"", why);
+    }
     lastError_ = why;
     state_ = State::Backoff;
     scheduleReconnect();
@@ -161,6 +166,8 @@ void ZapiSession::connect() {
   gotCapabilities_ = false;
   completeSent_ = false;
   grVrfs_.clear();
+  vrfs_.clear();
+  watchingOwn_ = true;
   connectedAt_ = loop_.now();
   state_ = State::Syncing;
   ++sessions_;
@@ -170,8 +177,9 @@ void ZapiSession::connect() {
       opts_.path,
       version_->version.text,
       sessions_);
-  if (cb_.onReset)
+  if (cb_.onReset) {
     cb_.onReset();
+  }
 
   using zapi::Command;
   (void)queue(zapi::Message{Command::Hello, 0, zapi::Hello{}});
@@ -211,11 +219,35 @@ void ZapiSession::announceVrf(uint32_t vrfId) {
   for (auto [afi, type] : subs) {
     (void)queue(zapi::Message{Command::RedistributeAdd, vrfId, zapi::Redistribute{afi, type, 0}});
   }
+  if (watchingOwn_) {
+    for (uint8_t afi : {zapi::kAfiIp, zapi::kAfiIp6}) {
+      (void)queue(zapi::Message{
+          Command::RedistributeAdd, vrfId, zapi::Redistribute{afi, zapi::route_type::kTable, 0}});
+    }
+  }
+  vrfs_.insert(vrfId);
+}
+
+void ZapiSession::stopWatchingOwnRoutes() {
+  if (!fd_ || !watchingOwn_) {
+    return;
+  }
+  for (uint32_t vrf : vrfs_) {
+    for (uint8_t afi : {zapi::kAfiIp, zapi::kAfiIp6}) {
+      (void)queue(zapi::Message{
+          zapi::Command::RedistributeDelete,
+          vrf,
+          zapi::Redistribute{afi, zapi::route_type::kTable, 0}});
+    }
+  }
+  watchingOwn_ = false;
+  flush();
 }
 
 void ZapiSession::sendComplete() {
-  if (!fd_ || completeSent_ || opts_.staleTime.count() == 0)
+  if (!fd_ || completeSent_ || opts_.staleTime.count() == 0) {
     return;
+  }
   for (uint32_t vrf : grVrfs_) {
     for (uint32_t afi : {uint32_t{zapi::kAfiIp}, uint32_t{zapi::kAfiIp6}}) {
       zapi::ClientCapabilities c;
@@ -232,8 +264,9 @@ void ZapiSession::sendComplete() {
 }
 
 Status ZapiSession::queue(const zapi::Message& m) {
-  if (!fd_ || !table_)
+  if (!fd_ || !table_) {
     return fail("zapi.not_connected", "no session with zebra");
+  }
   if (outPos_ > 0 && outPos_ == out_.size()) {
     out_.clear();
     outPos_ = 0;
@@ -241,8 +274,9 @@ Status ZapiSession::queue(const zapi::Message& m) {
   auto st = zapi::encode(out_, m, *table_);
   if (!st) {
     ++counters_.counter("zapi.encode_errors");
-    if (rl_.allow("encode", loop_.now()))
+    if (rl_.allow("encode", loop_.now())) {
       spdlog::error("event=zapi_encode_failed reason=\"{}\"", st.error().message);
+    }
     return st;
   }
   ++counters_.counter("zapi.tx_messages");
@@ -256,10 +290,12 @@ void ZapiSession::flush() {
     ssize_t n = ::send(
         fd_.get(), out_.data() + outPos_, out_.size() - outPos_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         break;
+      }
       drop(fmt::format("send: {}", strerror(errno)), false);
       return;
     }
@@ -274,8 +310,9 @@ void ZapiSession::flush() {
 }
 
 void ZapiSession::updateInterest() {
-  if (!fd_)
+  if (!fd_) {
     return;
+  }
   bool want = outPos_ < out_.size();
   if (want != wantWrite_) {
     wantWrite_ = want;
@@ -285,12 +322,15 @@ void ZapiSession::updateInterest() {
 
 void ZapiSession::onEvents(uint32_t events) {
   auto alive = alive_;
-  if (events & EPOLLOUT)
+  if (events & EPOLLOUT) {
     flush();
-  if (!*alive || !fd_)
+  }
+  if (!*alive || !fd_) {
     return;
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     readSome();
+  }
 }
 
 void ZapiSession::readSome() {
@@ -299,10 +339,12 @@ void ZapiSession::readSome() {
   for (int rounds = 0; rounds < 64 && fd_; ++rounds) {
     ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return;
+      }
       bool early = errno == ECONNRESET && !gotCapabilities_;
       drop(fmt::format("recv: {}", strerror(errno)), early);
       return;
@@ -323,8 +365,9 @@ void ZapiSession::readSome() {
         drop(f.error().message, !gotCapabilities_ && f.error().code == "zapi.bad_version");
         return;
       }
-      if (!*f)
+      if (!*f) {
         break;
+      }
       auto d = zapi::decode(**f, *table_);
       ++counters_.counter("zapi.rx_messages");
       if (d.outcome == zapi::Outcome::Error) {
@@ -352,8 +395,9 @@ void ZapiSession::readSome() {
           zapi::commandName(d.message.command),
           d.message.vrfId);
       handle(d.message);
-      if (!*alive || !fd_)
+      if (!*alive || !fd_) {
         return;
+      }
     }
   }
 }
@@ -363,8 +407,9 @@ void ZapiSession::handle(const zapi::Message& m) {
   switch (m.command) {
     case Command::Capabilities:
       gotCapabilities_ = true;
-      if (auto* c = std::get_if<zapi::Capabilities>(&m.body))
+      if (auto* c = std::get_if<zapi::Capabilities>(&m.body)) {
         caps_ = *c;
+      }
       break;
     case Command::VrfAdd:
       if (m.vrfId != 0 && state_ != State::Stopped) {
@@ -373,10 +418,12 @@ void ZapiSession::handle(const zapi::Message& m) {
       }
       break;
     case Command::RouterIdUpdate:
-      if (auto* r = std::get_if<zapi::RouterIdUpdate>(&m.body))
+      if (auto* r = std::get_if<zapi::RouterIdUpdate>(&m.body)) {
         routerId_ = r->prefix;
-      if (state_ == State::Syncing)
+      }
+      if (state_ == State::Syncing) {
         becomeReady("router-id barrier");
+      }
       break;
     case Command::Error:
       ++counters_.counter("zapi.zebra_errors");
@@ -396,19 +443,22 @@ void ZapiSession::handle(const zapi::Message& m) {
     default:
       break;
   }
-  if (cb_.onMessage)
+  if (cb_.onMessage) {
     cb_.onMessage(m);
+  }
 }
 
 void ZapiSession::becomeReady(const char* how) {
-  if (state_ != State::Syncing || !fd_)
+  if (state_ != State::Syncing || !fd_) {
     return;
+  }
   barrier_.cancel();
   state_ = State::Ready;
   backoff_.reset();
   spdlog::info("event=zapi_ready via=\"{}\"", how);
-  if (cb_.onReady)
+  if (cb_.onReady) {
     cb_.onReady();
+  }
 }
 
 void ZapiSession::drop(const std::string& why, bool suspectVersion) {
@@ -443,11 +493,13 @@ void ZapiSession::drop(const std::string& why, bool suspectVersion) {
           "everything\"",
           why);
     }
-    if (cb_.onDown)
+    if (cb_.onDown) {
       cb_.onDown(why);
+    }
   }
-  if (state_ == State::Stopped)
+  if (state_ == State::Stopped) {
     return;
+  }
   state_ = State::Backoff;
   scheduleReconnect();
 }
@@ -466,9 +518,14 @@ void ZapiSession::stop(bool withdraw) {
       c.vrfId = vrf;
       (void)queue(zapi::Message{zapi::Command::ClientCapabilities, 0, c});
     }
-    flush();
+    // zebra drops whatever it read in the same read cycle as our EOF (zserv_read() frees its
+    // batch on EOF): close only once it has answered a request sent after GR_DISABLE.
+    (void)queue(zapi::Message{zapi::Command::RouterIdAdd, 0, zapi::RouterIdRequest{zapi::kAfiIp}});
+    bool answered = drainAndAwait(zapi::Command::RouterIdUpdate, std::chrono::seconds(2));
     spdlog::info(
-        "event=zapi_stop action=withdraw (GR disabled: zebra removes every host route now)");
+        "event=zapi_stop action=withdraw acknowledged={} (GR disabled: zebra removes every host "
+        "route)",
+        answered);
   } else if (fd_) {
     spdlog::info(
         "event=zapi_stop action=keep stale_time_s={} (zebra keeps the host routes under graceful "
@@ -482,6 +539,49 @@ void ZapiSession::stop(bool withdraw) {
     loop_.removeFd(fd_.get());
     fd_.reset();
   }
+}
+
+// Shutdown only: writes everything queued and reads until `cmd` arrives, blocking up to
+// `limit` (the loop is about to stop; nothing else runs).
+bool ZapiSession::drainAndAwait(zapi::Command cmd, std::chrono::milliseconds limit) {
+  auto deadline = SteadyClock::now() + limit;
+  uint8_t buf[65536];
+  while (fd_ && SteadyClock::now() < deadline) {
+    if (outPos_ < out_.size()) {
+      ssize_t n = ::send(
+          fd_.get(), out_.data() + outPos_, out_.size() - outPos_, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        outPos_ += static_cast<size_t>(n);
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        return false;
+      }
+    }
+    pollfd p{fd_.get(), static_cast<short>(POLLIN | (outPos_ < out_.size() ? POLLOUT : 0)), 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now())
+                    .count();
+    if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, left))) <= 0) {
+      continue;
+    }
+    if (!(p.revents & POLLIN)) {
+      continue;
+    }
+    ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
+    if (n <= 0) {
+      return false;
+    }
+    splitter_.feed(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+    for (;;) {
+      auto f = splitter_.next();
+      if (!f || !*f) {
+        break;
+      }
+      if (table_->fromWire((*f)->header.command) == cmd && outPos_ >= out_.size()) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 nlohmann::json ZapiSession::toJson() const {
@@ -522,6 +622,10 @@ nlohmann::json ZapiSession::toJson() const {
       {"completeSent", completeSent_},
   };
   j["subscriptions"] = {"ipv4 bgp", "ipv4 ospf", "ipv6 bgp", "ipv6 ospf6"};
+  if (watchingOwn_) {
+    j["subscriptions"].push_back("ipv4 table");
+    j["subscriptions"].push_back("ipv6 table");
+  }
   return j;
 }
 

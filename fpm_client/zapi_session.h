@@ -10,10 +10,14 @@
 //      with route notifications; CLIENT_CAPABILITIES graceful restart (stale time) and
 //      ROUTE_UPDATE_PENDING for IPv4 and IPv6 (ZAPI.md §5: without PENDING the first
 //      COMPLETE flushes every AFI); the interface dump request; REDISTRIBUTE_ADD for bgp and
-//      ospf (IPv4) and bgp and ospf6 (IPv6); ROUTER_ID_ADD as a barrier: zebra answers it
-//      after the dumps (a 1 s timer stands in when no router-id is set).
+//      ospf (IPv4) and bgp and ospf6 (IPv6), and for table/0 itself (zebra then replays the
+//      host routes it still holds from our previous run); ROUTER_ID_ADD as a barrier: zebra
+//      answers it after the dumps (a 1 s timer stands in when no router-id is set).
 //   3. ready: the owner replays every route (one batch) and, once the learner has synced,
-//      sends COMPLETE for IPv4 and IPv6 (sendComplete), which ends zebra's stale timer.
+//      sends COMPLETE for IPv4 and IPv6 (sendComplete), which ends zebra's stale timer, and
+//      deletes what zebra still holds from the previous run that the learner did not re-send
+//      (zebra's own sweep misses routes written in the second of the disconnect: it compares
+//      whole seconds).
 //   4. EOF or an error: the owner is told (onDown), the session is torn down, and after a
 //      back-off (100 ms doubling to 2 s) it starts again at 1. A reset right after HELLO,
 //      before CAPABILITIES, is reported as a likely ZAPI version mismatch.
@@ -82,6 +86,13 @@ class ZapiSession {
   void flush();
   // GR: COMPLETE for IPv4 and IPv6 in every VRF we announced PENDING for (once per session).
   void sendComplete();
+  // The session subscribes to its own route type (table/0) at connect, so that zebra replays
+  // the routes it still holds from a previous run (graceful restart); once those are
+  // reconciled the subscription is dropped (REDISTRIBUTE_DELETE) to spare the traffic.
+  void stopWatchingOwnRoutes();
+  bool watchingOwnRoutes() const {
+    return watchingOwn_;
+  }
   bool completeSent() const {
     return completeSent_;
   }
@@ -105,6 +116,7 @@ class ZapiSession {
   void scheduleReconnect();
   void announceVrf(uint32_t vrfId);
   void updateInterest();
+  bool drainAndAwait(codec::zapi::Command cmd, std::chrono::milliseconds limit);
 
   EventLoop& loop_;
   Counters& counters_;
@@ -123,6 +135,8 @@ class ZapiSession {
   bool gotCapabilities_ = false;
   bool completeSent_ = false;
   std::set<uint32_t> grVrfs_;
+  std::set<uint32_t> vrfs_;  // VRFs with subscriptions
+  bool watchingOwn_ = false;
   Timer barrier_;
   Timer retry_;
   Backoff backoff_{std::chrono::milliseconds(100), std::chrono::seconds(2)};

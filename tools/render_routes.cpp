@@ -9,8 +9,9 @@
 namespace {
 
 std::string str(const nlohmann::json& j) {
-  if (j.is_null())
+  if (j.is_null()) {
     return "-";
+  }
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
@@ -18,8 +19,9 @@ std::string renderRoutes(const nlohmann::json& j) {
   std::string out;
   std::string states;
   for (const auto& [k, v] : j.at("states").items()) {
-    if (v.get<long>() > 0)
+    if (v.get<long>() > 0) {
       states += fmt::format(" {} {}", k, v.get<long>());
+    }
   }
   out += fmt::format(
       "Host routes: {}{}\n", j.at("total").get<long>(), states.empty() ? "" : ":" + states);
@@ -54,8 +56,9 @@ std::string renderRoutes(const nlohmann::json& j) {
         r["stale"].get<bool>() ? "; stale (resync in progress)" : "");
     return out;
   }
-  if (routes.empty())
+  if (routes.empty()) {
     return out;
+  }
   out += fmt::format(
       "{:<8} {:<40} {:<12} {:<10} {:<6} {:>4} {:>4} {:>8}  {}\n",
       "VRF",

@@ -10,8 +10,9 @@
 namespace {
 
 std::string str(const nlohmann::json& j) {
-  if (j.is_null())
+  if (j.is_null()) {
     return "-";
+  }
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
@@ -25,8 +26,9 @@ std::string renderZebra(const nlohmann::json& j) {
       str(s["frrVersionSource"]),
       str(s["commandTable"]),
       str(s["zapiVersion"]));
-  if (!s["refusal"].is_null())
+  if (!s["refusal"].is_null()) {
     out += fmt::format("REFUSED        {}\n", str(s["refusal"]));
+  }
   out += fmt::format(
       "Client         route type {}, instance {}; router-id {}\n",
       str(s["routeType"]),
@@ -59,8 +61,9 @@ std::string renderZebra(const nlohmann::json& j) {
       str(ms["claimWindowMs"]));
   const auto& r = j.at("routes");
   std::string states;
-  for (const auto& [k, v] : r.at("states").items())
+  for (const auto& [k, v] : r.at("states").items()) {
     states += fmt::format(" {} {}", k, v.get<long>());
+  }
   out += fmt::format(
       "Routes         {}{}; remote host routes seen {}\n",
       str(r["total"]),
@@ -73,8 +76,9 @@ std::string renderZebra(const nlohmann::json& j) {
       l["syncing"].get<bool>() ? " (syncing)" : "",
       l["fullSyncSeen"].get<bool>() ? "yes" : "no");
   std::string vrfs;
-  for (const auto& v : j.at("vrfs"))
+  for (const auto& v : j.at("vrfs")) {
     vrfs += fmt::format(" {}({})", str(v["name"]), str(v["id"]));
+  }
   out += fmt::format("VRFs          {}; interfaces {}\n", vrfs, str(j["interfaces"]));
   const auto& f = j.at("frrConfig");
   if (f["ok"].is_null()) {
@@ -95,14 +99,17 @@ std::string renderZebra(const nlohmann::json& j) {
                                         str(c["routeMap"]),
                                         c["routeMapDefined"].get<bool>() ? "" : " (UNDEFINED)"));
     }
-    for (const auto& p : f.at("problems"))
+    for (const auto& p : f.at("problems")) {
       out += fmt::format("  problem: {}\n", str(p));
-    for (const auto& w : f.at("warnings"))
+    }
+    for (const auto& w : f.at("warnings")) {
       out += fmt::format("  warning: {}\n", str(w));
+    }
   }
   out += "Counters\n";
-  for (const auto& [k, v] : j.at("counters").items())
+  for (const auto& [k, v] : j.at("counters").items()) {
     out += fmt::format("  {:<44} {:>12}\n", k, v.dump());
+  }
   return out;
 }
 

@@ -120,10 +120,12 @@ size_t psize(uint8_t plen) {
 }
 
 Result<Family> familyOf(uint8_t af) {
-  if (af == kAfInet)
+  if (af == kAfInet) {
     return Family::V4;
-  if (af == kAfInet6)
+  }
+  if (af == kAfInet6) {
     return Family::V6;
+  }
   return bad("bad_family", fmt::format("address family {} is neither AF_INET nor AF_INET6", af));
 }
 
@@ -146,14 +148,16 @@ IpAddress addressFrom(Family f, std::span<const uint8_t> bytes) {
 Result<Prefix> readPsizePrefix(ByteReader& r, Family f) {
   uint8_t plen = r.u8();
   uint8_t max = f == Family::V4 ? 32 : 128;
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "prefix length missing");
+  }
   if (plen > max) {
     return bad("bad_prefix_length", fmt::format("prefix length {} is longer than {}", plen, max));
   }
   auto b = r.bytes(psize(plen));
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "prefix bytes missing");
+  }
   return Prefix(addressFrom(f, b), plen);
 }
 
@@ -183,8 +187,9 @@ Result<Nexthop> readNexthop(ByteReader& r, uint32_t message) {
   nh.vrfId = r.u32be();
   uint8_t type = r.u8();
   nh.flags = r.u8();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "nexthop header truncated");
+  }
   switch (type) {
     case static_cast<uint8_t>(NexthopType::Blackhole):
       nh.blackholeType = r.u8();
@@ -212,41 +217,51 @@ Result<Nexthop> readNexthop(ByteReader& r, uint32_t message) {
   }
   if (nh.flags & kNhLabel) {
     uint8_t n = r.u8();
-    if (!r.ok())
+    if (!r.ok()) {
       return bad("truncated", "label count missing");
+    }
     if (n > kMaxLabels) {
       return bad("too_many_labels", fmt::format("{} MPLS labels (at most {})", n, kMaxLabels));
     }
-    for (uint8_t i = 0; i < n; ++i)
+    for (uint8_t i = 0; i < n; ++i) {
       nh.labels.push_back(r.u32host());
+    }
   }
-  if (nh.flags & kNhWeight)
+  if (nh.flags & kNhWeight) {
     nh.weight = r.u32be();
-  if (nh.flags & kNhEvpn)
+  }
+  if (nh.flags & kNhEvpn) {
     r.copy(nh.rmac.data(), nh.rmac.size());
-  if (message & kMsgSrte)
+  }
+  if (message & kMsgSrte) {
     nh.srteColor = r.u32be();
+  }
   if (nh.flags & kNhHasBackup) {
     uint8_t n = r.u8();
-    if (!r.ok())
+    if (!r.ok()) {
       return bad("truncated", "backup count missing");
+    }
     if (n > kMaxBackups) {
       return bad("too_many_backups", fmt::format("{} backup indexes (at most {})", n, kMaxBackups));
     }
-    for (uint8_t i = 0; i < n; ++i)
+    for (uint8_t i = 0; i < n; ++i) {
       nh.backupIdx.push_back(r.u8());
+    }
   }
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "nexthop truncated");
+  }
   return nh;
 }
 
 Status writeNexthop(ByteWriter& w, const Nexthop& nh, uint32_t message) {
   uint8_t flags = nh.flags;
-  if (!nh.labels.empty())
+  if (!nh.labels.empty()) {
     flags |= kNhLabel;
-  if (nh.weight != 0)
+  }
+  if (nh.weight != 0) {
     flags |= kNhWeight;
+  }
   if (flags & (kNhSeg6 | kNhSeg6Local)) {
     return fail("zapi.encode", "SRv6 nexthops are not supported");
   }
@@ -262,8 +277,9 @@ Status writeNexthop(ByteWriter& w, const Nexthop& nh, uint32_t message) {
       break;
     case NexthopType::Ipv4:
     case NexthopType::Ipv4Ifindex:
-      if (!nh.gate.isV4())
+      if (!nh.gate.isV4()) {
         return fail("zapi.encode", "IPv4 nexthop with an IPv6 gateway");
+      }
       w.bytes(nh.gate.bytes());
       w.u32be(nh.ifindex);
       break;
@@ -272,8 +288,9 @@ Status writeNexthop(ByteWriter& w, const Nexthop& nh, uint32_t message) {
       break;
     case NexthopType::Ipv6:
     case NexthopType::Ipv6Ifindex:
-      if (!nh.gate.isV6())
+      if (!nh.gate.isV6()) {
         return fail("zapi.encode", "IPv6 nexthop with an IPv4 gateway");
+      }
       w.bytes(nh.gate.bytes());
       w.u32be(nh.ifindex);
       break;
@@ -282,15 +299,19 @@ Status writeNexthop(ByteWriter& w, const Nexthop& nh, uint32_t message) {
   }
   if (flags & kNhLabel) {
     w.u8(static_cast<uint8_t>(nh.labels.size()));
-    for (uint32_t l : nh.labels)
+    for (uint32_t l : nh.labels) {
       w.u32host(l);
+    }
   }
-  if (flags & kNhWeight)
+  if (flags & kNhWeight) {
     w.u32be(nh.weight);
-  if (flags & kNhEvpn)
+  }
+  if (flags & kNhEvpn) {
     w.bytes(nh.rmac);
-  if (message & kMsgSrte)
+  }
+  if (message & kMsgSrte) {
     w.u32be(nh.srteColor);
+  }
   if (flags & kNhHasBackup) {
     w.u8(static_cast<uint8_t>(nh.backupIdx.size()));
     w.bytes(nh.backupIdx);
@@ -300,8 +321,9 @@ Status writeNexthop(ByteWriter& w, const Nexthop& nh, uint32_t message) {
 
 Result<std::vector<Nexthop>> readNexthops(ByteReader& r, uint32_t message) {
   uint16_t n = r.u16be();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "nexthop count missing");
+  }
   if (n > kMaxNexthops) {
     return bad("too_many_nexthops", fmt::format("{} nexthops (at most {})", n, kMaxNexthops));
   }
@@ -326,8 +348,9 @@ Result<Route> readRoute(ByteReader& r) {
   rt.message = r.u32be();
   rt.safi = r.u8();
   uint8_t af = r.u8();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "route header truncated");
+  }
   if (rt.type >= route_type::kMax) {
     return bad(
         "bad_route_type", fmt::format("route type {} is not below {}", rt.type, route_type::kMax));
@@ -344,28 +367,35 @@ Result<Route> readRoute(ByteReader& r) {
     }
     rt.srcPrefix = src;
   }
-  if (rt.message & kMsgNhg)
+  if (rt.message & kMsgNhg) {
     rt.nhgId = r.u32be();
+  }
   if (rt.message & kMsgNexthop) {
     HR_TRY(rt.nexthops, readNexthops(r, rt.message));
   }
   if (rt.message & kMsgBackupNexthops) {
     HR_TRY(rt.backupNexthops, readNexthops(r, rt.message));
   }
-  if (rt.message & kMsgDistance)
+  if (rt.message & kMsgDistance) {
     rt.distance = r.u8();
-  if (rt.message & kMsgMetric)
+  }
+  if (rt.message & kMsgMetric) {
     rt.metric = r.u32be();
-  if (rt.message & kMsgTag)
+  }
+  if (rt.message & kMsgTag) {
     rt.tag = r.u32be();
-  if (rt.message & kMsgMtu)
+  }
+  if (rt.message & kMsgMtu) {
     rt.mtu = r.u32be();
-  if (rt.message & kMsgTableId)
+  }
+  if (rt.message & kMsgTableId) {
     rt.tableId = r.u32be();
+  }
   if (rt.message & kMsgOpaque) {
     uint16_t len = r.u16be();
-    if (!r.ok())
+    if (!r.ok()) {
       return bad("truncated", "opaque length missing");
+    }
     if (len > kMaxOpaque) {
       return bad(
           "opaque_too_long", fmt::format("opaque data of {} bytes (at most {})", len, kMaxOpaque));
@@ -378,10 +408,12 @@ Result<Route> readRoute(ByteReader& r) {
 }
 
 Status writeRoute(ByteWriter& w, const Route& rt) {
-  if (rt.type >= route_type::kMax)
+  if (rt.type >= route_type::kMax) {
     return fail("zapi.encode", "route type {} out of range", rt.type);
-  if (rt.safi < kSafiUnicast || rt.safi >= kSafiMax)
+  }
+  if (rt.safi < kSafiUnicast || rt.safi >= kSafiMax) {
     return fail("zapi.encode", "SAFI {} out of range", rt.safi);
+  }
   if (rt.prefix.length() > rt.prefix.address().maxPrefixLen()) {
     return fail("zapi.encode", "prefix length {} too long", rt.prefix.length());
   }
@@ -389,12 +421,15 @@ Status writeRoute(ByteWriter& w, const Route& rt) {
     return fail("zapi.encode", "opaque data too long");
   }
   uint32_t message = rt.message;
-  if (!rt.nexthops.empty())
+  if (!rt.nexthops.empty()) {
     message |= kMsgNexthop;
-  if (!rt.backupNexthops.empty())
+  }
+  if (!rt.backupNexthops.empty()) {
     message |= kMsgBackupNexthops;
-  if (rt.srcPrefix)
+  }
+  if (rt.srcPrefix) {
     message |= kMsgSrcPfx;
+  }
   if ((message & kMsgSrcPfx) && (!rt.srcPrefix || !rt.prefix.address().isV6())) {
     return fail("zapi.encode", "a source prefix needs an IPv6 route");
   }
@@ -405,34 +440,45 @@ Status writeRoute(ByteWriter& w, const Route& rt) {
   w.u8(rt.safi);
   w.u8(afOf(rt.prefix.address()));
   writePsizePrefix(w, rt.prefix);
-  if (message & kMsgSrcPfx)
+  if (message & kMsgSrcPfx) {
     writePsizePrefix(w, *rt.srcPrefix);
-  if (message & kMsgNhg)
+  }
+  if (message & kMsgNhg) {
     w.u32be(rt.nhgId);
+  }
   if (message & kMsgNexthop) {
-    if (rt.nexthops.size() > kMaxNexthops)
+    if (rt.nexthops.size() > kMaxNexthops) {
       return fail("zapi.encode", "too many nexthops");
+    }
     w.u16be(static_cast<uint16_t>(rt.nexthops.size()));
-    for (const auto& nh : rt.nexthops)
+    for (const auto& nh : rt.nexthops) {
       HR_TRY_VOID(writeNexthop(w, nh, message));
+    }
   }
   if (message & kMsgBackupNexthops) {
-    if (rt.backupNexthops.size() > kMaxNexthops)
+    if (rt.backupNexthops.size() > kMaxNexthops) {
       return fail("zapi.encode", "too many backup nexthops");
+    }
     w.u16be(static_cast<uint16_t>(rt.backupNexthops.size()));
-    for (const auto& nh : rt.backupNexthops)
+    for (const auto& nh : rt.backupNexthops) {
       HR_TRY_VOID(writeNexthop(w, nh, message));
+    }
   }
-  if (message & kMsgDistance)
+  if (message & kMsgDistance) {
     w.u8(rt.distance);
-  if (message & kMsgMetric)
+  }
+  if (message & kMsgMetric) {
     w.u32be(rt.metric);
-  if (message & kMsgTag)
+  }
+  if (message & kMsgTag) {
     w.u32be(rt.tag);
-  if (message & kMsgMtu)
+  }
+  if (message & kMsgMtu) {
     w.u32be(rt.mtu);
-  if (message & kMsgTableId)
+  }
+  if (message & kMsgTableId) {
     w.u32be(rt.tableId);
+  }
   if (message & kMsgOpaque) {
     w.u16be(static_cast<uint16_t>(rt.opaque.size()));
     w.bytes(rt.opaque);
@@ -458,16 +504,18 @@ Result<Interface> readInterface(ByteReader& r) {
   i.linkIfindex = r.u32be();
   i.llType = r.u32be();
   uint32_t hwLen = r.u32be();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "interface body truncated");
+  }
   if (hwLen > 32 || hwLen > r.remaining()) {  // INTERFACE_HWADDR_MAX is 20
     return bad("bad_hwaddr_length", fmt::format("hardware address of {} bytes", hwLen));
   }
   auto hw = r.bytes(hwLen);
   i.hwAddr.assign(hw.begin(), hw.end());
   i.hasLinkParams = r.u8();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "interface body truncated");
+  }
   if (i.hasLinkParams != 0) {
     auto lp = r.rest();
     i.linkParams.assign(lp.begin(), lp.end());
@@ -493,8 +541,9 @@ Status writeInterface(ByteWriter& w, const Interface& i) {
   w.u32be(static_cast<uint32_t>(i.hwAddr.size()));
   w.bytes(i.hwAddr);
   w.u8(i.hasLinkParams);
-  if (i.hasLinkParams != 0)
+  if (i.hasLinkParams != 0) {
     w.bytes(i.linkParams);
+  }
   return ok();
 }
 
@@ -503,8 +552,9 @@ Result<InterfaceAddress> readInterfaceAddress(ByteReader& r) {
   a.ifindex = r.u32be();
   a.flags = r.u8();
   uint8_t af = r.u8();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "interface address truncated");
+  }
   HR_TRY(Family f, familyOf(af));
   size_t blen = f == Family::V4 ? 4 : 16;
   a.address = addressFrom(f, r.bytes(blen));
@@ -522,12 +572,14 @@ Result<NotifyOwner> readNotifyOwner(ByteReader& r) {
   n.note = r.u32host();
   uint8_t af = r.u8();
   uint8_t plen = r.u8();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "notify-owner body truncated");
+  }
   HR_TRY(Family f, familyOf(af));
   auto addr = addressFrom(f, r.bytes(f == Family::V4 ? 4 : 16));
-  if (plen > addr.maxPrefixLen())
+  if (plen > addr.maxPrefixLen()) {
     return bad("bad_prefix_length", fmt::format("prefix length {}", plen));
+  }
   n.prefix = Prefix(addr, plen);
   n.tableId = r.u32be();
   n.afi = r.u8();
@@ -538,14 +590,16 @@ Result<NotifyOwner> readNotifyOwner(ByteReader& r) {
 
 Result<RouterIdUpdate> readRouterIdUpdate(ByteReader& r) {
   uint8_t af = r.u8();
-  if (!r.ok())
+  if (!r.ok()) {
     return bad("truncated", "router-id body truncated");
+  }
   HR_TRY(Family f, familyOf(af));
   auto addr = addressFrom(f, r.bytes(f == Family::V4 ? 4 : 16));
   uint8_t plen = r.u8();
   HR_TRY_VOID(finish(r, "router-id"));
-  if (plen > addr.maxPrefixLen())
+  if (plen > addr.maxPrefixLen()) {
     return bad("bad_prefix_length", fmt::format("prefix length {}", plen));
+  }
   return RouterIdUpdate{Prefix(addr, plen)};
 }
 
@@ -568,8 +622,9 @@ Result<ClientCapabilities> readClientCapabilities(ByteReader& r) {
       c.vrfId = r.u32be();
       break;
     default:
-      if (r.ok())
+      if (r.ok()) {
         return bad("bad_capability", fmt::format("client capability {} is unknown", c.cap));
+      }
   }
   HR_TRY_VOID(finish(r, "client capabilities"));
   return c;
@@ -643,8 +698,9 @@ Result<Body> decodeBody(Command c, std::span<const uint8_t> body) {
   ByteReader r(body);
   switch (shapeOf(c)) {
     case Shape::Interface: {
-      if (c == Command::InterfaceAdd && body.empty())
+      if (c == Command::InterfaceAdd && body.empty()) {
         return Body{Empty{}};  // c->z dump request
+      }
       HR_TRY(auto i, readInterface(r));
       return Body{std::move(i)};
     }
@@ -746,10 +802,12 @@ Status encodeBody(ByteWriter& w, const Message& m) {
   };
   switch (shapeOf(m.command)) {
     case Shape::Interface:
-      if (m.command == Command::InterfaceAdd && bodyAs<Empty>(m))
+      if (m.command == Command::InterfaceAdd && bodyAs<Empty>(m)) {
         return ok();
-      if (auto* i = bodyAs<Interface>(m))
+      }
+      if (auto* i = bodyAs<Interface>(m)) {
         return writeInterface(w, *i);
+      }
       return wrong();
     case Shape::InterfaceAddress:
       if (auto* a = bodyAs<InterfaceAddress>(m)) {
@@ -766,8 +824,9 @@ Status encodeBody(ByteWriter& w, const Message& m) {
       }
       return wrong();
     case Shape::Route:
-      if (auto* rt = bodyAs<Route>(m))
+      if (auto* rt = bodyAs<Route>(m)) {
         return writeRoute(w, *rt);
+      }
       return wrong();
     case Shape::NotifyOwner:
       if (auto* n = bodyAs<NotifyOwner>(m)) {
@@ -882,8 +941,9 @@ Status encodeBody(ByteWriter& w, const Message& m) {
 // ---- names, tables, versions ----------------------------------------------------------------
 
 std::string routeTypeName(uint8_t type) {
-  if (type < kRouteTypeNames.size())
+  if (type < kRouteTypeNames.size()) {
     return std::string(kRouteTypeNames[type]);
+  }
   return fmt::format("type-{}", type);
 }
 
@@ -920,8 +980,9 @@ CommandTable::CommandTable(
 
 std::optional<Command> CommandTable::fromWire(uint16_t number) const {
   for (size_t i = 0; i < wire_.size(); ++i) {
-    if (wire_[i] == number)
+    if (wire_[i] == number) {
       return static_cast<Command>(i);
+    }
   }
   return std::nullopt;
 }
@@ -943,8 +1004,9 @@ Result<FrrVersion> parseFrrVersion(std::string_view s) {
       val = val * 10 + (s[i] - '0');
       ++i;
     }
-    if (i == start)
+    if (i == start) {
       break;
+    }
     *parts[n++] = val;
     if (i < s.size() && s[i] == '.') {
       ++i;
@@ -956,8 +1018,9 @@ Result<FrrVersion> parseFrrVersion(std::string_view s) {
     return fail("zapi.bad_frr_version", "'{}' is not an FRR version (MAJOR.MINOR[.PATCH])", s);
   }
   v.text = fmt::format("{}.{}.{}", v.major, v.minor, v.patch);
-  if (n == 2)
+  if (n == 2) {
     v.text = fmt::format("{}.{}", v.major, v.minor);
+  }
   return v;
 }
 
@@ -966,17 +1029,21 @@ Result<FrrVersion> parseVersionOutput(std::string_view out) {
   // token that starts with a digit and has a dot.
   size_t i = 0;
   while (i < out.size()) {
-    while (i < out.size() && (out[i] == ' ' || out[i] == '\t' || out[i] == '\n' || out[i] == '\r'))
+    while (i < out.size() &&
+           (out[i] == ' ' || out[i] == '\t' || out[i] == '\n' || out[i] == '\r')) {
       ++i;
+    }
     size_t start = i;
-    while (i < out.size() && out[i] != ' ' && out[i] != '\t' && out[i] != '\n' && out[i] != '\r')
+    while (i < out.size() && out[i] != ' ' && out[i] != '\t' && out[i] != '\n' && out[i] != '\r') {
       ++i;
+    }
     auto tok = out.substr(start, i - start);
     if (!tok.empty() && tok[0] >= '0' && tok[0] <= '9' && tok.find('.') != std::string_view::npos) {
       return parseFrrVersion(tok);
     }
-    if (start == i)
+    if (start == i) {
       break;
+    }
   }
   return fail(
       "zapi.bad_frr_version",
@@ -985,8 +1052,9 @@ Result<FrrVersion> parseVersionOutput(std::string_view out) {
 }
 
 Result<const CommandTable*> tableForVersion(const FrrVersion& v) {
-  if (v.major == 8 && v.minor == 4)
+  if (v.major == 8 && v.minor == 4) {
     return &frr84();
+  }
   return fail(
       "zapi.unsupported_frr",
       "FRR {} is not supported: this build speaks ZAPI 6 with the command numbers of FRR 8.4 "
@@ -1044,18 +1112,21 @@ void Splitter::feed(std::span<const uint8_t> bytes) {
 }
 
 Result<std::optional<Frame>> Splitter::next() {
-  if (failed_)
+  if (failed_) {
     return Unexpected<Error>(*failed_);
+  }
   auto avail = std::span<const uint8_t>(buf_).subspan(pos_);
-  if (avail.size() < kHeaderSize)
+  if (avail.size() < kHeaderSize) {
     return std::optional<Frame>();
+  }
   auto h = decodeHeader(avail);
   if (!h) {
     failed_ = h.error();
     return Unexpected<Error>(*failed_);
   }
-  if (avail.size() < h->length)
+  if (avail.size() < h->length) {
     return std::optional<Frame>();
+  }
   Frame f;
   f.header = *h;
   f.bytes = avail.subspan(0, h->length);
@@ -1151,16 +1222,18 @@ void sortNexthops(std::vector<Nexthop>& nhs) {
     return std::make_tuple(n.vrfId, static_cast<uint8_t>(n.type), n.weight);
   };
   std::stable_sort(nhs.begin(), nhs.end(), [&](const Nexthop& a, const Nexthop& b) {
-    if (key(a) != key(b))
+    if (key(a) != key(b)) {
       return key(a) < key(b);
+    }
     switch (a.type) {
       case NexthopType::Ipv4:
       case NexthopType::Ipv6:
         return a.gate < b.gate;
       case NexthopType::Ipv4Ifindex:
       case NexthopType::Ipv6Ifindex:
-        if (a.gate != b.gate)
+        if (a.gate != b.gate) {
           return a.gate < b.gate;
+        }
         return a.ifindex < b.ifindex;
       case NexthopType::Ifindex:
         return a.ifindex < b.ifindex;

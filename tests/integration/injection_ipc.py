@@ -113,7 +113,7 @@ class LearnerClient:
                 if not r:
                     continue
                 data = self.s.recv(1 << 20)
-            except OSError:
+            except (OSError, ValueError):  # closed under us
                 break
             if not data:
                 break

@@ -398,3 +398,36 @@ TEST_F(RouteSyncTest, ReconnectReportsRemoteChangesAfterTheDumps) {
 
 }  // namespace
 }  // namespace hr::fpm_client
+
+namespace hr::fpm_client {
+namespace {
+
+TEST(RouteSyncOrphans, RoutesZebraKeptFromAPreviousRunAreDeletedAfterTheFullSync) {
+  TimePoint now{};
+  RouteSync s;
+  s.sessionReset();
+  s.vrfAdded("default", 0);
+  s.interfaceState(0, "br10", 7, true, now);
+  // zebra replays what it still holds of table/0 (graceful restart).
+  s.ownRouteSeen(0, *Prefix::parse("10.1.0.50/32"), true);
+  s.ownRouteSeen(0, *Prefix::parse("10.1.0.51/32"), true);
+  s.ownRouteSeen(0, *Prefix::parse("10.1.0.0/24"), true);  // not a host route: not ours to judge
+  s.zebraUp(now);
+  s.syncBegin(1);
+  Intent i;
+  i.key = RouteKey{"", *IpAddress::parse("10.1.0.50")};
+  i.ifname = "br10";
+  s.apply({i}, {}, now);
+  s.syncEnd(1, now);
+  (void)s.takeOps(now);
+  EXPECT_EQ(s.sweepOrphans(now), 1u);
+  auto ops = s.takeOps(now);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].kind, RouteOp::Kind::Delete);
+  EXPECT_EQ(ops[0].key.address.str(), "10.1.0.51");
+  EXPECT_EQ(s.sweepOrphans(now), 0u);  // once
+  EXPECT_EQ(s.stats().orphansDeleted, 1u);
+}
+
+}  // namespace
+}  // namespace hr::fpm_client
