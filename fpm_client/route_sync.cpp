@@ -331,7 +331,8 @@ void RouteSync::zebraDown(TimePoint now, const std::string& why) {
 }
 
 void RouteSync::vrfAdded(const std::string& name, uint32_t id) {
-  std::string norm = name == "default" ? std::string() : name;
+  // VRF 0 is the default VRF whatever zebra calls it (-o renames it): the learner says "".
+  std::string norm = (id == 0 || name == "default") ? std::string() : name;
   vrfNames_[id] = norm;
   for (const auto& [k, e] : entries_) {
     if (k.vrf == norm) {
