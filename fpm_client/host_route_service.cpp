@@ -118,6 +118,7 @@ Status HostRouteService::start() {
   auto& loop = d_.loop();
   tick_ = std::make_unique<Timer>(loop, [this] { schedule(); });
   frrCheckTimer_ = std::make_unique<Timer>(loop, [this] { refreshFrrCheck(); });
+  completeTimer_ = std::make_unique<Timer>(loop, [this] { schedule(); });
   probe_ =
       std::make_unique<FrrProbe>(loop, d_.paths().instance, d_.paths().zservPath, forcedVersion_);
   if (cfg_.method == InjectionMethod::KernelTable) {
@@ -131,16 +132,19 @@ Status HostRouteService::start() {
   cb.onReset = [this] {
     core_.sessionReset();
     replayed_ = false;
+    eligibleAt_.reset();
   };
   cb.onReady = [this] {
     core_.zebraUp(d_.loop().now());
     replayed_ = false;
+    eligibleAt_.reset();
     schedule();
     frrCheckTimer_->arm(std::chrono::seconds(1));
   };
   cb.onDown = [this](const std::string& why) {
     core_.zebraDown(d_.loop().now(), why);
     replayed_ = false;
+    eligibleAt_.reset();
     schedule();
   };
   cb.onMessage = [this](const zapi::Message& m) { onZebraMessage(m); };
@@ -259,6 +263,26 @@ void HostRouteService::maybeComplete() {
     return;  // the learner has not re-sent its table yet
   }
   if (!session_->completeSent()) {
+    // zebra sweeps stale routes the moment COMPLETE arrives, comparing each route's age: a
+    // re-sent route still queued in zebra would be withdrawn and re-added (a flap upstream).
+    // So COMPLETE waits until zebra answered every re-sent route (routes that lose
+    // selection get no answer at all: kCompleteWait bounds the wait).
+    auto now = d_.loop().now();
+    if (!eligibleAt_) {
+      eligibleAt_ = now;
+    }
+    size_t pending = core_.pendingAnswers();
+    if (pending > 0 && now < *eligibleAt_ + kCompleteWait) {
+      completeTimer_->armAt(*eligibleAt_ + kCompleteWait);
+      return;
+    }
+    completeTimer_->cancel();
+    if (pending > 0) {
+      spdlog::info(
+          "event=zapi_gr_complete_without_answers routes={} (not selected in zebra: no "
+          "notification)",
+          pending);
+    }
     session_->sendComplete();
   }
   if (session_->watchingOwnRoutes()) {

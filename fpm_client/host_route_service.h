@@ -78,6 +78,9 @@ class HostRouteService {
   std::unique_ptr<KernelTable> kernel_;
   std::unique_ptr<Timer> tick_;
   std::unique_ptr<Timer> frrCheckTimer_;
+  std::unique_ptr<Timer> completeTimer_;
+  std::optional<TimePoint> eligibleAt_;  // when GR COMPLETE could first be sent this session
+  static constexpr std::chrono::seconds kCompleteWait{10};
   bool scheduled_ = false;
   bool replayed_ = false;  // this session's replay has been written
   bool leftoversSwept_ = false;

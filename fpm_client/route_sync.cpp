@@ -820,6 +820,16 @@ std::vector<RemoteEvent> RouteSync::remoteSnapshot() const {
   return out;
 }
 
+size_t RouteSync::pendingAnswers() const {
+  size_t n = 0;
+  for (const auto& [k, e] : entries_) {
+    if (e.state == RouteState::Pending && e.programmed && e.programmed->backend == Backend::Zapi) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 std::map<RouteState, size_t> RouteSync::stateCounts() const {
   std::map<RouteState, size_t> m;
   for (const auto& [k, e] : entries_) {

@@ -254,6 +254,8 @@ class RouteSync {
     return vrfNames_;
   }
   std::map<RouteState, size_t> stateCounts() const;
+  // ZAPI routes sent to zebra and not answered yet (PENDING).
+  size_t pendingAnswers() const;
   const SyncStats& stats() const {
     return stats_;
   }
