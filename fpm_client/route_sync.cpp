@@ -62,7 +62,23 @@ Policy policyFrom(const InjectionConfig& c) {
   return p;
 }
 
-RouteSync::RouteSync(Policy p) : policy_(p) {}
+RouteSync::RouteSync(Policy p) : policy_(p) {
+  rebuildTexts();
+}
+
+void RouteSync::rebuildTexts() {
+  for (Mode m : {Mode::Plain, Mode::Claim, Mode::Hold}) {
+    auto [dist, tag] = distanceTag(m);
+    auto i = static_cast<size_t>(m);
+    pendingText_[i] =
+        m == Mode::Plain
+            ? fmt::format("sent to zebra (distance {})", dist)
+            : fmt::format("sent to zebra as {} (distance {}, tag {})", modeName(m), dist, tag);
+    installedText_[i] = m == Mode::Plain
+                            ? fmt::format("installed (distance {})", dist)
+                            : fmt::format("installed as {} (distance {})", modeName(m), dist);
+  }
+}
 
 void RouteSync::setPolicy(const Policy& p) {
   bool same = p.v4Backend == policy_.v4Backend && p.moveSignal == policy_.moveSignal &&
@@ -70,6 +86,7 @@ void RouteSync::setPolicy(const Policy& p) {
               p.claimTag == policy_.claimTag && p.holdDistance == policy_.holdDistance &&
               p.holdTag == policy_.holdTag && p.metric == policy_.metric;
   policy_ = p;
+  rebuildTexts();
   if (same) {
     return;
   }
@@ -104,6 +121,8 @@ void RouteSync::setState(
   if (e.reported && e.state == s && e.detail == detail) {
     return;
   }
+  --counts_[static_cast<size_t>(e.state)];
+  ++counts_[static_cast<size_t>(s)];
   e.state = s;
   e.detail = std::move(detail);
   e.lastChange = now;
@@ -174,7 +193,7 @@ void RouteSync::withdraw(const RouteKey& k, const std::string& why, TimePoint no
   }
   e.lastChange = now;
   statusOut_[k] = StatusEvent{k, RouteState::Removed, why};
-  dirty_.erase(k);
+  --counts_[static_cast<size_t>(e.state)];
   entries_.erase(it);
 }
 
@@ -209,6 +228,7 @@ void RouteSync::apply(
       } else {
         e.mode = Mode::Hold;
       }
+      ++counts_[static_cast<size_t>(e.state)];
       it = entries_.emplace(in.key, std::move(e)).first;
       if (auto r = remoteFor(in.key)) {
         emitRemote(in.key, r->protocol, true);
@@ -432,14 +452,7 @@ void RouteSync::notify(uint32_t vrf, const Prefix& prefix, uint32_t note, TimePo
         return;  // an answer to an add we have since taken back
       }
       e.failures = 0;
-      setState(
-          k,
-          e,
-          RouteState::Installed,
-          e.mode == Mode::Plain
-              ? fmt::format("installed (distance {})", dist)
-              : fmt::format("installed as {} (distance {})", modeName(e.mode), dist),
-          now);
+      setState(k, e, RouteState::Installed, installedText_[static_cast<size_t>(e.mode)], now);
       return;
     case zapi::Note::BetterAdminWon: {
       ++stats_.notifyBetterAdminWon;
@@ -703,14 +716,7 @@ void RouteSync::evaluate(const RouteKey& k, Entry& e, TimePoint now, std::vector
         fmt::format("{} route selected (distance {} < {})", r->protocol, r->distance, dist),
         now);
   } else if (b == Backend::Zapi) {
-    setState(
-        k,
-        e,
-        RouteState::Pending,
-        e.mode == Mode::Plain
-            ? fmt::format("sent to zebra (distance {})", dist)
-            : fmt::format("sent to zebra as {} (distance {}, tag {})", modeName(e.mode), dist, tag),
-        now);
+    setState(k, e, RouteState::Pending, pendingText_[static_cast<size_t>(e.mode)], now);
   } else {
     setState(k, e, RouteState::Pending, "written to the kernel table", now);
   }
@@ -726,7 +732,8 @@ std::vector<RouteOp> RouteSync::takeOps(TimePoint now) {
   deletes_.clear();
   for (const auto& k : dirty_) {
     auto it = entries_.find(k);
-    if (it != entries_.end()) {
+    if (it != entries_.end() && it->second.dirty) {
+      it->second.dirty = false;
       evaluate(k, it->second, now, ops);
     }
   }
@@ -758,6 +765,8 @@ std::vector<RouteView> RouteSync::routes() const {
       out.push_back(std::move(*v));
     }
   }
+  std::sort(
+      out.begin(), out.end(), [](const RouteView& a, const RouteView& b) { return a.key < b.key; });
   return out;
 }
 
@@ -821,19 +830,15 @@ std::vector<RemoteEvent> RouteSync::remoteSnapshot() const {
 }
 
 size_t RouteSync::pendingAnswers() const {
-  size_t n = 0;
-  for (const auto& [k, e] : entries_) {
-    if (e.state == RouteState::Pending && e.programmed && e.programmed->backend == Backend::Zapi) {
-      ++n;
-    }
-  }
-  return n;
+  return counts_[static_cast<size_t>(RouteState::Pending)];
 }
 
 std::map<RouteState, size_t> RouteSync::stateCounts() const {
   std::map<RouteState, size_t> m;
-  for (const auto& [k, e] : entries_) {
-    ++m[e.state];
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] > 0) {
+      m[static_cast<RouteState>(i)] = counts_[i];
+    }
   }
   return m;
 }

@@ -27,6 +27,7 @@
 // withdraws what is still stale (mark and sweep). While the learner is away nothing changes.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -34,6 +35,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -65,6 +67,12 @@ struct RouteKey {
   std::string str() const;
   auto operator<=>(const RouteKey&) const = default;
   bool operator==(const RouteKey&) const = default;
+};
+
+struct RouteKeyHash {
+  size_t operator()(const RouteKey& k) const {
+    return std::hash<std::string>()(k.vrf) * 1000003u ^ k.address.hash();
+  }
 };
 
 // One host route the learner wants.
@@ -254,7 +262,7 @@ class RouteSync {
     return vrfNames_;
   }
   std::map<RouteState, size_t> stateCounts() const;
-  // ZAPI routes sent to zebra and not answered yet (PENDING).
+  // Routes sent and not answered yet (PENDING). O(1), like stateCounts().
   size_t pendingAnswers() const;
   const SyncStats& stats() const {
     return stats_;
@@ -285,6 +293,7 @@ class RouteSync {
     uint32_t failures = 0;
     TimePoint retryAt{};
     bool reported = false;
+    bool dirty = false;
   };
   struct IfInfo {
     uint32_t ifindex = 0;
@@ -300,8 +309,17 @@ class RouteSync {
   std::pair<uint8_t, uint32_t> distanceTag(Mode m) const;
   void setState(const RouteKey& k, Entry& e, RouteState s, std::string detail, TimePoint now);
   void markDirty(const RouteKey& k) {
-    dirty_.insert(k);
+    if (auto it = entries_.find(k); it != entries_.end()) {
+      markDirty(k, it->second);
+    }
   }
+  void markDirty(const RouteKey& k, Entry& e) {
+    if (!e.dirty) {
+      e.dirty = true;
+      dirty_.push_back(k);
+    }
+  }
+  void rebuildTexts();
   void addDeadline(TimePoint t, const RouteKey& k) {
     deadlines_.insert({t, k});
   }
@@ -313,9 +331,9 @@ class RouteSync {
   void markInterface(uint32_t vrfId, const std::string& name);
 
   Policy policy_;
-  std::map<RouteKey, Entry> entries_;
-  std::set<RouteKey> dirty_;
-  std::map<RouteKey, RouteOp> deletes_;  // withdrawn routes still to be deleted
+  std::unordered_map<RouteKey, Entry, RouteKeyHash> entries_;
+  std::vector<RouteKey> dirty_;  // entries to evaluate (Entry::dirty dedupes)
+  std::unordered_map<RouteKey, RouteOp, RouteKeyHash> deletes_;  // withdrawn, to be deleted
   std::set<std::pair<TimePoint, RouteKey>> deadlines_;
   std::map<std::pair<uint32_t, std::string>, IfInfo> ifaces_;
   std::map<uint32_t, std::string> vrfNames_;  // zebra VRF id -> name ("" = default)
@@ -323,7 +341,10 @@ class RouteSync {
   std::map<VrfAddr, Remote> remoteBefore_;  // during a session's dumps
   std::set<VrfAddr> own_;                   // our routes as zebra redistributes them
   bool dumping_ = false;
-  std::map<RouteKey, StatusEvent> statusOut_;
+  std::unordered_map<RouteKey, StatusEvent, RouteKeyHash> statusOut_;
+  // The reasons of PENDING/INSTALLED per mode, built once per policy (100k routes share them).
+  std::array<std::string, 3> pendingText_;
+  std::array<std::string, 3> installedText_;
   std::vector<RemoteEvent> remoteOut_;
   bool zebraUp_ = false;
   bool syncing_ = false;
@@ -331,6 +352,7 @@ class RouteSync {
   uint64_t generation_ = 0;
   std::string downReason_ = "zebra not connected yet";
   SyncStats stats_;
+  std::array<size_t, 6> counts_{};  // entries per RouteState
 };
 
 }  // namespace hr::fpm_client

@@ -61,6 +61,7 @@ class LearnerClient:
                 time.sleep(0.05)
         self.lock = threading.Lock()
         self.status: dict[tuple[str, str], tuple[str, str]] = {}
+        self.counts: dict[str, int] = {}
         self.status_events = 0
         self.remote: list[tuple[str, str, str, bool, float]] = []
         self.snapshots = {"route-status": 0, "remote-routes": 0}
@@ -85,6 +86,19 @@ class LearnerClient:
               mac: bytes = b""):
         return pb.HostRoute(vrf=vrf, address=_addr_bytes(addr), ifname=ifname, ifindex=ifindex, mac=mac,
                             flags=CLAIM if claim else 0)
+
+    def frames(self, addrs, ifname="br10", vrf="", claim=False, withdraw=False, batch=20000) -> bytes:
+        """The framed RouteIntents for `addrs`, serialized now and sent later with
+        send_raw() (benchmarks keep Python's protobuf work out of the measured time)."""
+        out = b""
+        addrs = list(addrs)
+        for i in range(0, len(addrs), batch):
+            routes = [self.route(a, ifname if not withdraw else "", vrf, claim) for a in addrs[i:i + batch]]
+            intents = pb.RouteIntents(withdraw=routes) if withdraw else pb.RouteIntents(add=routes)
+            data = pb.Envelope(id=self._next_id, intents=intents).SerializeToString()
+            self._next_id += 1
+            out += struct.pack(">I", len(data)) + data
+        return out
 
     def add(self, addrs, ifname="br10", vrf="", claim=False, batch=20000):
         addrs = list(addrs)
@@ -136,9 +150,15 @@ class LearnerClient:
                 if e.route_status.snapshot:
                     self.snapshots["route-status"] += 1
                     self.status.clear()
+                    self.counts.clear()
                 for s in e.route_status.status:
                     key = (s.vrf, str(ipaddress.ip_address(s.address)))
-                    self.status[key] = (STATE_NAMES.get(s.state, str(s.state)), s.detail)
+                    name = STATE_NAMES.get(s.state, str(s.state))
+                    old = self.status.get(key)
+                    if old:
+                        self.counts[old[0]] -= 1
+                    self.counts[name] = self.counts.get(name, 0) + 1
+                    self.status[key] = (name, s.detail)
                     self.status_events += 1
             elif kind == "remote_routes":
                 if e.remote_routes.snapshot:
@@ -152,7 +172,7 @@ class LearnerClient:
 
     def count_state(self, state: str) -> int:
         with self.lock:
-            return sum(1 for v in self.status.values() if v[0] == state)
+            return self.counts.get(state, 0)
 
     def remote_events(self, addr: str | None = None):
         with self.lock:

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,13 @@ std::string str(const RouteOp& op) {
       op.tag);
 }
 
+// Sorted: the core evaluates its dirty routes in no particular order.
 std::vector<std::string> strs(const std::vector<RouteOp>& ops) {
   std::vector<std::string> v;
-  for (const auto& o : ops)
+  for (const auto& o : ops) {
     v.push_back(str(o));
+  }
+  std::sort(v.begin(), v.end());
   return v;
 }
 
@@ -131,6 +135,26 @@ TEST_F(RouteSyncTest, ABurstOfIntentsIsOneBatch) {
   EXPECT_EQ(out.front().distance, 250);  // not claims: hold
   EXPECT_TRUE(s.takeOps(now).empty());
   EXPECT_EQ(s.takeStatus().size(), 10000u);
+  EXPECT_EQ(s.pendingAnswers(), 10000u);
+  for (int i = 0; i < 4000; ++i) {
+    s.notify(
+        0,
+        burst[static_cast<size_t>(i)].key.prefix(),
+        static_cast<uint32_t>(zapi::Note::Installed),
+        now);
+  }
+  std::vector<RouteKey> gone;
+  for (int i = 3000; i < 5000; ++i)
+    gone.push_back(burst[static_cast<size_t>(i)].key);
+  s.apply({}, gone, now);
+  auto counts = s.stateCounts();
+  EXPECT_EQ(counts[RouteState::Installed], 3000u);
+  EXPECT_EQ(counts[RouteState::Pending], 5000u);
+  EXPECT_EQ(s.pendingAnswers(), 5000u);
+  size_t recount = 0;
+  for (const auto& v : s.routes())
+    recount += v.state == RouteState::Pending;
+  EXPECT_EQ(recount, 5000u);
 }
 
 TEST_F(RouteSyncTest, InterfaceDownWithdrawsAndUpRestores) {
