@@ -28,7 +28,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   frr
   iproute2 iputils-ping procps psmisc bridge-utils nftables tcpdump arping ndisc6 keepalived
-  python3 python3-pytest python3-scapy
+  python3 python3-pytest python3-scapy python3-protobuf
 )
 
 log() { printf '\n==> %s\n' "$*"; }

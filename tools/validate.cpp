@@ -1,11 +1,13 @@
 #include "tools/validate.h"
 
+#include "fpm_client/injection_config.h"
 #include "hostroute_learner/learner_config.h"
 #include "vrrp_anycast/vrrp_config.h"
 
 namespace hr::cli {
 
-config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<config::YangContext>& ctx, const std::string& file) {
+config::ConfigResult<config::DataTree> validateDocument(
+    const std::shared_ptr<config::YangContext>& ctx, const std::string& file) {
   auto tree = config::parseFile(ctx, file);
   if (!tree) {
     return tree;
@@ -13,7 +15,12 @@ config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<co
   config::ConfigError all{file, {}};
   // Every daemon's own checks, as each runs them when it loads the document.
   if (auto r = learner::parseLearnerConfig(*tree); !r) {
-    for (auto& i : r.error().issues) all.issues.push_back(i);
+    for (auto& i : r.error().issues)
+      all.issues.push_back(i);
+  }
+  if (auto r = fpm_client::parseInjectionConfig(*tree); !r) {
+    for (auto& i : r.error().issues)
+      all.issues.push_back(i);
   }
   if (auto r = vrrp::parseVrrpConfig(*tree); !r) {
     for (auto& i : r.error().issues) all.issues.push_back(i);
