@@ -11,7 +11,7 @@ tor1's kernel FIB (zebra installed it) and in the spine's FIB (BGP/OSPF carried 
            gratuitous ARP per host (scapy, a new MAC and address each): the whole path
 
 Then (--moves N, default 10; 0 skips) VM moves in an OSPF fabric and in an eBGP fabric with
-the ToR route-maps of docs/frr-config.md (lab `move_host` tor1 <-> tor2, then one
+the ToR route-maps of docs/frr-config.md §3 (lab `move_host` tor1 <-> tor2, then one
 gratuitous ARP from the host): the time from that ARP to the spine's FIB pointing at the new
 ToR, and to the old ToR's FIB losing the route (its withdrawal), beside the floor of one
 claim injected through fpm_client on the new ToR while the old one holds the route.
@@ -119,10 +119,10 @@ def move_topology(fabric):
         else:
             a = ASN[tor]
             v4, v6 = SPINE[tor]
-            extra = (f"route-map HOSTS-OUT permit 10\n match tag 2\n set as-path prepend {a} {a}\n set weight 0\n!\n"
-                     "route-map HOSTS-OUT permit 20\n!\nroute-map FROM-SPINE permit 10\n set weight 1\n!\n"
-                     f"router bgp {a}\n address-family ipv4 unicast\n  redistribute table route-map HOSTS-OUT\n"
-                     f"  neighbor {v4} route-map FROM-SPINE in\n exit-address-family\n!\n")
+            extra = (f"route-map HOSTROUTES-OUT permit 10\n match tag 2\n set as-path prepend {a} {a}\n set weight 0\n!\n"
+                     "route-map HOSTROUTES-OUT permit 20\n!\nroute-map FABRIC-IN permit 10\n set weight 1\n!\n"
+                     f"router bgp {a}\n address-family ipv4 unicast\n  redistribute table route-map HOSTROUTES-OUT\n"
+                     f"  neighbor {v4} route-map FABRIC-IN in\n exit-address-family\n!\n")
         topo["routers"][tor]["frr_extra"] = extra
     return topo
 

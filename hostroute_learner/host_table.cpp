@@ -1396,6 +1396,18 @@ std::optional<TimePoint> HostTable::nextDeadline() const {
   return t;
 }
 
+std::vector<std::pair<std::string, IpAddress>> HostTable::remoteHosts() const {
+  std::vector<std::pair<std::string, IpAddress>> out;
+  for (uint32_t i = 0; i < hosts_.size(); ++i) {
+    const auto& h = hosts_[i];
+    if ((h.state == HostState::Active || h.state == HostState::Probing) &&
+        (h.flags & FRemote) != 0) {
+      out.emplace_back(vrfName(h.vrf), h.ip);
+    }
+  }
+  return out;
+}
+
 std::vector<PublishAction> HostTable::snapshot() const {
   std::vector<PublishAction> out;
   out.reserve(live_);

@@ -193,6 +193,8 @@ class HostTable {
 
   // Every published host, for a full resynchronisation (no claim flags).
   std::vector<PublishAction> snapshot() const;
+  // Hosts another router is known to advertise (for fpm_client's remote-route snapshots).
+  std::vector<std::pair<std::string, IpAddress>> remoteHosts() const;
 
   // Operator commands. what: "freeze" | "duplicate" | "all" (forget the host: withdraw).
   Result<std::string> clear(

@@ -59,6 +59,7 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
                 table_.remoteRoute(vrf, ip, present, proto, loop_.now(), out_);
                 dispatch();
               },
+              [this] { return table_.remoteHosts(); },
               [this](const PublishAction&, uint64_t seen) { sample(seen); }}),
       timer_(loop, [this] {
         table_.tick(loop_.now(), out_);

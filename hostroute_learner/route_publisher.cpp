@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 
 #include "core/log.h"
 
@@ -206,13 +207,26 @@ void RoutePublisher::handle(const ipc::Envelope& e) {
       sink_.status(s.vrf(), *a, st);
     }
   } else if (e.has_remote_routes()) {
+    std::set<std::pair<std::string, IpAddress>> listed;
     for (const auto& r : e.remote_routes().routes()) {
       ++*cRemote_;
       auto a = addr(r.address());
       if (!a) {
         continue;
       }
+      if (r.present()) {
+        listed.emplace(r.vrf(), *a);
+      }
       sink_.remote(r.vrf(), *a, r.present(), r.protocol());
+    }
+    // A snapshot (fpm_client's answer to Subscribe, e.g. after its restart) is the whole
+    // state: hosts it does not list are not advertised elsewhere any more.
+    if (e.remote_routes().snapshot() && sink_.remoteKeys) {
+      for (const auto& [vrf, a] : sink_.remoteKeys()) {
+        if (listed.count({vrf, a}) == 0) {
+          sink_.remote(vrf, a, false, "snapshot");
+        }
+      }
     }
   }
 }

@@ -37,6 +37,9 @@ class RoutePublisher {
     std::function<void(
         const std::string& vrf, const IpAddress& ip, bool present, const std::string& protocol)>
         remote;
+    // The hosts currently believed advertised elsewhere: a remote-route snapshot that does
+    // not list one of them means "absent".
+    std::function<std::vector<std::pair<std::string, IpAddress>>()> remoteKeys;
     // Called once per flushed add that carries a first-seen time (a new host).
     std::function<void(const PublishAction&, uint64_t seenRealtimeUs)> sent;
   };

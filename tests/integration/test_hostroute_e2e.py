@@ -7,8 +7,8 @@ configuration of the signal, within the hold time; restarts lose nothing.
 Three fabrics, each a module-scoped lab (prefix from HRLAB_PREFIX):
   ospf      OSPFv2/v3 only, `redistribute table` (the claim/hold distances alone give the
             signal in OSPF)
-  bgp       eBGP only, `redistribute table route-map HOSTS-OUT` + `route-map FROM-SPINE in`
-            (the ToR-side route-maps of the claim/hold scheme)
+  bgp       eBGP only, configured as docs/frr-config.md §3 prescribes (redistribute table
+            route-map HOSTROUTES-OUT, neighbor ... route-map FABRIC-IN in)
   fallback  eBGP only, plain `redistribute table`: no signal, the old ToR ages the host out
 """
 
@@ -38,14 +38,16 @@ def frr_extra(tor, fabric):
     rm = ""
     inbound = ""
     if fabric == "bgp":
-        rm = " route-map HOSTS-OUT"
-        inbound = "  neighbor {} route-map FROM-SPINE in\n"
+        rm = " route-map HOSTROUTES-OUT"
+        inbound = "  neighbor {} route-map FABRIC-IN in\n"
     asn = ASN[tor]
     out = ""
     if fabric == "bgp":
-        out += (f"route-map HOSTS-OUT permit 10\n match tag 2\n set as-path prepend {asn} {asn}\n set weight 0\n!\n"
-                "route-map HOSTS-OUT permit 20\n!\n"
-                "route-map FROM-SPINE permit 10\n set weight 1\n!\n")
+        # docs/frr-config.md §3, as prescribed there.
+        out += (f"route-map HOSTROUTES-OUT permit 10\n match tag 2\n set as-path prepend {asn} {asn}\n set weight 0\n"
+                " set community 65000:100 additive\n!\n"
+                "route-map HOSTROUTES-OUT permit 20\n set community 65000:100 additive\n!\n"
+                "route-map FABRIC-IN permit 10\n set weight 1\n!\n")
     out += (f"router bgp {asn}\n address-family ipv4 unicast\n  redistribute table{rm}\n"
             + inbound.format(SPINE_V4[tor])
             + f" exit-address-family\n address-family ipv6 unicast\n  redistribute table{rm}\n"

@@ -32,6 +32,7 @@ struct PublisherFixture : ::testing::Test {
   std::vector<PublishAction> table;
   std::vector<std::tuple<std::string, IpAddress, RouteState>> statuses;
   std::vector<std::tuple<IpAddress, bool>> remotes;
+  std::vector<std::pair<std::string, IpAddress>> remoteKnown;
   std::unique_ptr<RoutePublisher> pub;
 
   void SetUp() override {
@@ -50,6 +51,7 @@ struct PublisherFixture : ::testing::Test {
             [this](const std::string&, const IpAddress& a, bool present, const std::string&) {
               remotes.emplace_back(a, present);
             },
+            [this] { return remoteKnown; },
             nullptr});
   }
   void TearDown() override {
@@ -153,6 +155,23 @@ TEST_F(PublisherFixture, InboundStatusAndRemoteRoutes) {
   ASSERT_EQ(remotes.size(), 1u);
   EXPECT_TRUE(std::get<1>(remotes[0]));
   EXPECT_EQ(counters.value("hostroute_learner.ipc.malformed"), 1u);
+}
+
+TEST_F(PublisherFixture, RemoteSnapshotClearsHostsItDoesNotList) {
+  remoteKnown = {{"", ip("10.1.0.11")}, {"", ip("10.1.0.12")}};
+  const IpAddress still = ip("10.1.0.12");
+  auto b = still.bytes();
+  ipc::Envelope r;
+  r.mutable_remote_routes()->set_snapshot(true);
+  auto* rr = r.mutable_remote_routes()->add_routes();
+  rr->set_address(std::string(b.begin(), b.end()));
+  rr->set_present(true);
+  pub->handle(r);
+  ASSERT_EQ(remotes.size(), 2u);
+  EXPECT_EQ(std::get<0>(remotes[0]), still);
+  EXPECT_TRUE(std::get<1>(remotes[0]));
+  EXPECT_EQ(std::get<0>(remotes[1]), ip("10.1.0.11"));
+  EXPECT_FALSE(std::get<1>(remotes[1]));
 }
 
 TEST_F(PublisherFixture, DeltasWhileDisconnectedAreDroppedTheSyncCarriesThem) {
