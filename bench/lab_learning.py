@@ -174,7 +174,8 @@ def event_time(lab, tor, address, event, after):
 def move_bench(fabric, moves, prefix):
     from injection_ipc import LearnerClient  # noqa: E402
     with hrlab.Lab(move_topology(fabric), prefix=prefix) as lab:
-        work = Path(tempfile.mkdtemp(prefix=f"{prefix}-move-"))
+        tmp = tempfile.TemporaryDirectory(prefix=f"{prefix}-move-")
+        work = Path(tmp.name)
         mon = {r: work / f"{r}.routes" for r in ("tor1", "tor2", "spine")}
         for r, p in mon.items():
             lab.popen(r, ["ip", "-ts", "-4", "monitor", "route"], log=str(p))
@@ -253,7 +254,8 @@ def main():
 def latency(args, prefix):
     n, gap = args.hosts, args.gap / 1000
     with hrlab.Lab(topology(), prefix=prefix) as lab:
-        work = Path(tempfile.mkdtemp(prefix=f"{prefix}-bench-"))
+        tmp = tempfile.TemporaryDirectory(prefix=f"{prefix}-bench-")
+        work = Path(tmp.name)
         mon = {r: work / f"{r}.routes" for r in ("tor1", "spine")}
         for r, p in mon.items():
             lab.popen(r, ["ip", "-ts", "-4", "monitor", "route"], log=str(p))
