@@ -6,13 +6,17 @@
 #include "core/daemon/daemon.h"
 
 int main(int argc, char** argv) {
-  hr::Daemon d("fpm_client", "frr-hostroute fpm_client: host-route injection into zebra (ZAPI) and zebra's FPM feed into the data path");
+  hr::Daemon d(
+      "fpm_client",
+      "frr-hostroute fpm_client: host-route injection into zebra (ZAPI) and zebra's FPM feed into "
+      "the data path");
 
   // --- host routes (ZAPI) ---
 
   // --- data path (FPM) ---
 
-  if (auto rc = d.parse(argc, argv)) return *rc;
+  if (auto rc = d.parse(argc, argv))
+    return *rc;
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "fpm_client: %s\n", st.error().message.c_str());
     return 1;
