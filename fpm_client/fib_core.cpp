@@ -62,7 +62,8 @@ void FibCore::setConfig(FibCoreConfig cfg) {
   bool profileChanged = cfg.profile.name != cfg_.profile.name ||
                         cfg.profile.capacity != cfg_.profile.capacity ||
                         cfg.profile.warnPercent != cfg_.profile.warnPercent ||
-                        cfg.profile.offload != cfg_.profile.offload;
+                        cfg.profile.offload != cfg_.profile.offload ||
+                        cfg.profile.ecmpMaxPaths != cfg_.profile.ecmpMaxPaths;
   cfg_ = std::move(cfg);
   if (profileChanged) {
     scratch_.clear();

@@ -32,6 +32,8 @@ const char* refusalName(Refusal r) {
       return "ecmp-groups-full";
     case Refusal::EcmpMembers:
       return "ecmp-members-full";
+    case Refusal::EcmpPaths:
+      return "ecmp-too-many-paths";
   }
   return "?";
 }
@@ -114,6 +116,14 @@ void Admission::place(const RouteKey& k, Entry& e, std::vector<RouteKey>& change
   Pool& p = poolOf(k);
   Rank r = rankOf(k, e.spec);
   auto me = std::make_pair(r, k);
+  if (profile_.ecmpMaxPaths && e.spec.pathCount() > *profile_.ecmpMaxPaths) {
+    e.slot = Slot::EcmpWait;  // never placed until the profile or the route changes
+    e.refusal = Refusal::EcmpPaths;
+    ecmpWait_.insert(me);
+    ++refusedCount_;
+    ++refusedTotal_;
+    return;
+  }
   bool full = p.cap && p.admitted >= *p.cap;
   Refusal poolRefusal = k.isHost() ? Refusal::HostRoutes : Refusal::LpmRoutes;
   if (full && (p.admittedRanked.empty() || !(me < *p.admittedRanked.rbegin()))) {

@@ -18,7 +18,8 @@
 //    refused; when a route goes, the best refused one is admitted.
 // ECMP groups are counted per distinct path set of the admitted routes; a route whose new
 // group does not fit (groups or members) is refused for that reason and retried, in rank
-// order, when a group is freed.
+// order, when a group is freed. A route with more paths than the model's group size
+// (ecmp-max-paths) is refused outright: the driver could not offload it.
 #pragma once
 
 #include <array>
@@ -44,14 +45,16 @@ struct SwitchProfile {
   std::string driver = "veth";
   bool offload = false;
   std::array<std::optional<uint32_t>, kResourceCount> capacity{};  // nullopt: no limit
+  std::optional<uint16_t> ecmpMaxPaths;  // paths per group at most (nullopt: no limit)
   uint8_t warnPercent = 80;
 
   std::optional<uint32_t> cap(Resource r) const {
     return capacity[static_cast<size_t>(r)];
   }
+  bool operator==(const SwitchProfile&) const = default;
 };
 
-enum class Refusal : uint8_t { None, HostRoutes, LpmRoutes, EcmpGroups, EcmpMembers };
+enum class Refusal : uint8_t { None, HostRoutes, LpmRoutes, EcmpGroups, EcmpMembers, EcmpPaths };
 const char* refusalName(Refusal r);
 
 // A threshold crossing, for the log: up = reached warnPercent, !up = back below it.

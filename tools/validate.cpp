@@ -1,5 +1,6 @@
 #include "tools/validate.h"
 
+#include "fpm_client/dataplane_config.h"
 #include "hostroute_learner/learner_config.h"
 
 namespace hr::cli {
@@ -12,6 +13,12 @@ config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<co
   config::ConfigError all{file, {}};
   // Every daemon's own checks, as each runs them when it loads the document.
   if (auto r = learner::parseLearnerConfig(*tree); !r) {
+    for (auto& i : r.error().issues) all.issues.push_back(i);
+  }
+  // fpm_client's data path (the profile may come from the shipped catalogue).
+  if (auto cat = fpm_client::loadProfileCatalogue(ctx); !cat) {
+    all.issues.push_back({"", cat.error().message});
+  } else if (auto r = fpm_client::parseDataplaneConfig(*tree, *cat); !r) {
     for (auto& i : r.error().issues) all.issues.push_back(i);
   }
   if (!all.issues.empty()) {

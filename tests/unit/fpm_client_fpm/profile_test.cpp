@@ -123,6 +123,21 @@ TEST_F(AdmissionFixture, EcmpGroupsAndMembers) {
   EXPECT_EQ(a.refusedCount(), 0u);
 }
 
+TEST_F(AdmissionFixture, GroupSizeLimitRefusesWideEcmp) {
+  SwitchProfile p;
+  p.ecmpMaxPaths = 2;  // e.g. a driver with small next-hop groups
+  Admission a(p);
+  std::vector<RouteKey> changed;
+  a.update(key("10.1.0.0/24"), spec({"10.0.1.1", "10.0.2.1"}), changed);
+  a.update(key("10.2.0.0/24"), spec({"10.0.1.1", "10.0.2.1", "10.0.3.1"}), changed);
+  EXPECT_NE(a.admitted(key("10.1.0.0/24")), nullptr);
+  EXPECT_EQ(a.refusal(key("10.2.0.0/24")), Refusal::EcmpPaths);
+  // The route loses a path: now it fits.
+  a.update(key("10.2.0.0/24"), spec({"10.0.1.1", "10.0.3.1"}), changed);
+  EXPECT_NE(a.admitted(key("10.2.0.0/24")), nullptr);
+  EXPECT_EQ(a.refusedCount(), 0u);
+}
+
 TEST_F(AdmissionFixture, ThresholdWarnsOncePerCrossing) {
   auto p = tiny(10);
   p.warnPercent = 50;
