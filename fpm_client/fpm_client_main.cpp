@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/daemon/daemon.h"
+#include "fpm_client/dataplane_service.h"
 
 int main(int argc, char** argv) {
   hr::Daemon d(
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
   // --- host routes (ZAPI) ---
 
   // --- data path (FPM) ---
+  hr::fpm_client::DataplaneService dataplane(d);
+  d.setConfigHandler([&dataplane](const hr::config::DataTree& t) { return dataplane.prepare(t); });
 
   if (auto rc = d.parse(argc, argv))
     return *rc;

@@ -180,9 +180,9 @@ Result<RouteMsg> decodeRoute(const Message& m) {
   for (const auto& nh : rt.multipath) {
     rt.hasEncap = rt.hasEncap || nh.hasEncap;
   }
-  if (rt.nhId && (rt.gateway || !rt.multipath.empty())) {
-    return fail("conflicting_attrs", "route with RTA_NH_ID and inline next hops");
-  }
+  // The kernel reports a route that uses a next-hop object with RTA_NH_ID AND the expanded
+  // RTA_GATEWAY/RTA_OIF or RTA_MULTIPATH (for old readers); zebra sends one or the other.
+  // Users prefer nhId.
   if (!rt.multipath.empty() && (rt.gateway || rt.oif)) {
     return fail("conflicting_attrs", "route with RTA_MULTIPATH and RTA_GATEWAY/RTA_OIF");
   }

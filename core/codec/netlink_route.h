@@ -68,7 +68,7 @@ struct RouteMsg {
   std::optional<IpAddress> src;
   std::optional<uint32_t> priority;
   std::optional<uint32_t> tableAttr;
-  std::optional<uint32_t> nhId;
+  std::optional<uint32_t> nhId;  // when set, gateway/oif/multipath are informational
   std::optional<IpAddress> gateway;
   bool gatewayIsVia = false;
   std::optional<uint32_t> oif;
