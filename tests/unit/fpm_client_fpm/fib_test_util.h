@@ -1,9 +1,11 @@
 // Builders of zebra-like FPM payloads for the fpm_client core tests.
 #pragma once
 
+#include <errno.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -119,6 +121,37 @@ std::vector<uint8_t> payload(const M&... msgs) {
   (one(msgs), ...);
   return out;
 }
+
+// The fake data path: what it holds, every op it saw, and optional refusals.
+struct FakeDataplane {
+  std::map<RouteKey, RouteSpec> fib;
+  std::vector<DpOp> log;
+  std::map<RouteKey, int> refuse;  // key -> -errno
+
+  std::vector<DpResult> apply(const std::vector<DpOp>& ops) {
+    std::vector<DpResult> out;
+    for (const auto& op : ops) {
+      log.push_back(op);
+      DpResult r{op.key, op.kind, 0, {}};
+      if (auto it = refuse.find(op.key); it != refuse.end() && op.kind == DpOpKind::Upsert) {
+        r.error = it->second;
+        r.message = "refused by the test";
+      } else if (op.kind == DpOpKind::Upsert) {
+        fib[op.key] = op.spec;
+      } else if (fib.erase(op.key) == 0) {
+        r.error = -ESRCH;
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+  size_t deletes() const {
+    size_t n = 0;
+    for (const auto& op : log)
+      n += op.kind == DpOpKind::Delete;
+    return n;
+  }
+};
 
 inline IfNames torLinks() {
   return {{1, "lo"}, {2, "swp1"}, {3, "swp2"}};
