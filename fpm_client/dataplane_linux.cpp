@@ -6,6 +6,7 @@
 #include <linux/netlink.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
+#include <malloc.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 #include <string.h>
@@ -527,14 +528,43 @@ Status LinuxDataplane::doResync(const char* why) {
   auto t0 = loop_.now();
   // Answers not yet handed over belong to the state before the dump: hand them over first.
   flushResults();
-  HR_TRY(auto fib, dumpKernelFib(*req_));
-  ++stats_.resyncs;
   objs_.clear();
   singles_.clear();
   groups_.clear();
   foreignIds_.clear();
   routeNh_.clear();
-  for (const auto& n : fib.nexthops) {
+  NexthopIndex nhs;
+  std::vector<ProgrammedRoute> programmed;
+  PathInterner interner;
+  auto dumped = dumpKernelRoutes(*req_, nhs, [&](KernelRoute&& kr) {
+    if (kr.priority != cfg_.metric) {
+      return;  // not ours (the kernel's connected routes, an admin's routes)
+    }
+    RouteKey key{cfg_.zebraTable(kr.key.table), kr.key.prefix};
+    routeNh_[key] = kr.nhId;
+    RouteSpec spec;
+    spec.kind = kr.route.kind;
+    spec.protocol = kr.route.protocol;
+    spec.prefsrc = kr.route.prefsrc;
+    if (spec.kind == RouteKind::Unicast) {
+      PathSet ps;
+      for (const auto& zp : kr.route.paths) {
+        ps.push_back(Path{
+            zp.gateway,
+            zp.ifindex != 0 ? zebraName(zp.ifindex) : std::string(),
+            zp.weight,
+            zp.onlink});
+      }
+      spec.paths = interner.intern(std::move(ps));
+    }
+    programmed.push_back(ProgrammedRoute{key, std::move(spec), kr.rtmFlags});
+  });
+  if (!dumped) {
+    routeNh_.clear();
+    return fail(dumped.error());
+  }
+  ++stats_.resyncs;
+  for (const auto& [id, n] : nhs) {
     if (n.protocol != kNhProtocol) {
       foreignIds_.insert(n.id);
       continue;
@@ -561,32 +591,8 @@ Status LinuxDataplane::doResync(const char* why) {
     for (const auto& [m, w] : o.members)
       ref(m);
   }
-  std::vector<ProgrammedRoute> programmed;
-  PathInterner interner;
-  for (const auto& kr : normalizeKernelFib(fib)) {
-    if (kr.priority != cfg_.metric) {
-      continue;  // not ours (the kernel's connected routes, an admin's routes)
-    }
-    RouteKey key{cfg_.zebraTable(kr.key.table), kr.key.prefix};
-    routeNh_[key] = kr.nhId;
-    ref(kr.nhId);
-    RouteSpec spec;
-    spec.kind = kr.route.kind;
-    spec.protocol = kr.route.protocol;
-    spec.prefsrc = kr.route.prefsrc;
-    if (spec.kind == RouteKind::Unicast) {
-      PathSet ps;
-      for (const auto& zp : kr.route.paths) {
-        ps.push_back(Path{
-            zp.gateway,
-            zp.ifindex != 0 ? zebraName(zp.ifindex) : std::string(),
-            zp.weight,
-            zp.onlink});
-      }
-      spec.paths = interner.intern(std::move(ps));
-    }
-    programmed.push_back(ProgrammedRoute{key, std::move(spec), kr.rtmFlags});
-  }
+  for (const auto& [key, nh] : routeNh_)
+    ref(nh);
   stats_.lastResyncSeconds = std::chrono::duration<double>(loop_.now() - t0).count();
   spdlog::info(
       "event=dataplane_resync why=\"{}\" routes={} nexthops={} seconds={:.3f}",
@@ -597,6 +603,7 @@ Status LinuxDataplane::doResync(const char* why) {
   if (cb_.resynced)
     cb_.resynced(std::move(programmed));
   collectGarbage();
+  ::malloc_trim(0);  // the dump was transient
   return ok();
 }
 

@@ -1,6 +1,7 @@
 #include "fpm_client/dataplane_service.h"
 
 #include <linux/rtnetlink.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -266,32 +267,41 @@ KernelSnapshot DataplaneService::readTorFib() {
     spdlog::warn("event=tor_fib_unreadable reason=\"{}\"", sock.error().message);
     return snap;
   }
-  auto fib = dumpKernelFib(*sock);
-  if (!fib) {
-    spdlog::warn("event=tor_fib_unreadable reason=\"{}\"", fib.error().message);
-    return snap;
-  }
-  for (auto& kr : normalizeKernelFib(*fib)) {
+  NexthopIndex nhs;
+  auto st = dumpKernelRoutes(*sock, nhs, [&](KernelRoute&& kr) {
     if (!isZebraProtocol(kr.route.protocol))
-      continue;
-    snap.routes.emplace_back(kr.key, std::move(kr.route));
+      return;
+    if (snap.replayedTables.contains(kr.key.table)) {
+      snap.replayedKeys.push_back(kr.key);
+    } else {
+      snap.otherTables.emplace_back(kr.key, std::move(kr.route));
+    }
+  });
+  if (!st) {
+    spdlog::warn("event=tor_fib_unreadable reason=\"{}\"", st.error().message);
+    snap.replayedKeys.clear();
+    snap.otherTables.clear();
+    return snap;
   }
   snap.valid = true;
   lastTorSnapshotSeconds_ = std::chrono::duration<double>(loop_->now() - t0).count();
-  lastTorSnapshotRoutes_ = snap.routes.size();
+  lastTorSnapshotRoutes_ = snap.replayedKeys.size() + snap.otherTables.size();
   return snap;
 }
 
 void DataplaneService::onSessionUp(const std::string& peer) {
   if (!core_)
     return;
-  auto snap = readTorFib();
-  spdlog::info(
-      "event=tor_fib_read peer={} zebra_routes={} seconds={:.3f}",
-      peer,
-      snap.routes.size(),
-      lastTorSnapshotSeconds_);
-  core_->sessionUp(loop_->now(), snap);
+  {
+    auto snap = readTorFib();
+    spdlog::info(
+        "event=tor_fib_read peer={} zebra_routes={} seconds={:.3f}",
+        peer,
+        lastTorSnapshotRoutes_,
+        lastTorSnapshotSeconds_);
+    core_->sessionUp(loop_->now(), snap);
+  }
+  ::malloc_trim(0);  // the snapshot was transient: give its memory back
   schedulePump();
 }
 

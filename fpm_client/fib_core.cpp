@@ -101,12 +101,14 @@ void FibCore::sessionUp(TimePoint now, const KernelSnapshot& tor) {
       if (!replayed(k.table))
         others[k.table];
     }
-    for (const auto& [k, z] : tor.routes) {
-      if (replayed(k.table)) {
+    expected_.reserve(tor.replayedKeys.size());
+    for (const auto& k : tor.replayedKeys) {
+      if (replayed(k.table))
         expected_.insert(k);
-      } else {
+    }
+    for (const auto& [k, z] : tor.otherTables) {
+      if (!replayed(k.table))
         others[k.table].emplace_back(k.prefix, z);
-      }
     }
     for (const auto& [table, routes] : others) {
       mirror_.reconcileTable(table, routes);
@@ -235,8 +237,7 @@ void FibCore::processDirty() {
 void FibCore::enqueue(const RouteKey& key, bool fresh) {
   auto& e = dp_[key];
   if (fresh) {
-    e.failures = 0;  // something changed: try again now
-    e.retryAt = {};
+    clearFailure(key, e);  // something changed: try again now
     if (admission_.admitted(key) != nullptr)
       e.orphan = false;
   }
@@ -252,7 +253,7 @@ void FibCore::enqueue(const RouteKey& key, bool fresh) {
 
 void FibCore::maybeErase(std::unordered_map<RouteKey, DpEntry>::iterator it) {
   const auto& e = it->second;
-  if (!e.programmed && !e.busy && !e.queued && !e.orphan && e.error == 0 &&
+  if (!e.programmed && !e.busy && !e.queued && !e.orphan && !e.failing &&
       admission_.admitted(it->first) == nullptr) {
     dp_.erase(it);
   }
@@ -272,7 +273,7 @@ std::vector<DpOp> FibCore::takeOps(size_t max, TimePoint now) {
       e.requeue = true;
       continue;
     }
-    if (e.failures > 0 && now < e.retryAt) {
+    if (e.failing && now < failures_[key].retryAt) {
       continue;  // waits in retries_
     }
     const RouteSpec* want = admission_.admitted(key);
@@ -281,19 +282,19 @@ std::vector<DpOp> FibCore::takeOps(size_t max, TimePoint now) {
     }
     if (want != nullptr) {
       if (e.programmed && *e.programmed == *want) {
-        e.error = 0;
+        clearFailure(key, e);
         continue;
       }
-      e.inflight = *want;
+      inflight_[key] = *want;
       ops.push_back(DpOp{DpOpKind::Upsert, key, *want});
       ++stats_.opsUpsert;
     } else {
       if (!e.programmed) {
-        e.error = 0;
+        clearFailure(key, e);
         maybeErase(it);
         continue;
       }
-      e.inflight.reset();
+      inflight_[key] = std::nullopt;
       ops.push_back(DpOp{DpOpKind::Delete, key, {}});
       ++stats_.opsDelete;
     }
@@ -313,26 +314,27 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
     e.busy = false;
     --busy_;
     bool okResult = r.error == 0 || (r.kind == DpOpKind::Delete && r.error == -ESRCH);
+    auto sent = inflight_.extract(r.key);
     if (okResult) {
-      e.programmed = r.kind == DpOpKind::Upsert ? e.inflight : std::nullopt;
+      e.programmed = r.kind == DpOpKind::Upsert && !sent.empty() ? sent.mapped() : std::nullopt;
       if (r.kind == DpOpKind::Delete && e.orphan) {
         e.orphan = false;
         ++stats_.orphansDeleted;
       }
-      e.error = 0;
-      e.errorMsg.clear();
-      e.failures = 0;
+      clearFailure(r.key, e);
       if (r.kind == DpOpKind::Upsert)
         e.rtmFlags = 0;  // until the kernel reports flags
     } else {
       // The kernel refused: a replace is atomic, so what was programmed stays.
       ++stats_.opsFailed;
-      e.error = r.error;
-      e.errorMsg = r.message;
-      ++e.failures;
-      e.retryAt = now + backoff(e.failures);
-      retries_.emplace(e.retryAt, r.key);
-      if (e.failures == 1) {
+      auto& f = failures_[r.key];
+      e.failing = true;
+      f.error = r.error;
+      f.message = r.message;
+      ++f.count;
+      f.retryAt = now + backoff(f.count);
+      retries_.emplace(f.retryAt, r.key);
+      if (f.count == 1) {
         notice(
             Notice::Level::Warning,
             fmt::format(
@@ -341,10 +343,9 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
                 r.kind == DpOpKind::Upsert ? "upsert" : "delete",
                 -r.error,
                 r.message,
-                seconds(backoff(e.failures))));
+                seconds(backoff(f.count))));
       }
     }
-    e.inflight.reset();
     if (e.requeue) {
       e.requeue = false;
       enqueue(r.key, false);
@@ -430,7 +431,7 @@ void FibCore::tick(TimePoint now) {
     RouteKey k = retries_.begin()->second;
     retries_.erase(retries_.begin());
     auto it = dp_.find(k);
-    if (it != dp_.end() && it->second.failures > 0 && it->second.retryAt <= now) {
+    if (it != dp_.end() && it->second.failing && failures_[k].retryAt <= now) {
       enqueue(k, false);
     }
   }
@@ -506,7 +507,7 @@ std::string FibCore::stateOf(const RouteKey& key, const DpEntry* e) const {
     return "pending";
   bool inPlace = e->programmed && *e->programmed == *want;
   if (!inPlace) {
-    return e->error != 0 && !e->busy ? "rejected" : "pending";
+    return e->failing && !e->busy ? "rejected" : "pending";
   }
   if (e->rtmFlags & RTM_F_OFFLOAD_FAILED)
     return "offload-failed";
@@ -662,8 +663,8 @@ nlohmann::json FibCore::routesJson(
       j["reason"] = fmt::format("{}: {}", holdName(h->second.hold), h->second.detail);
     } else if (auto rf = admission_.refusal(k); rf != Refusal::None) {
       j["reason"] = refusalName(rf);
-    } else if (e != nullptr && e->error != 0) {
-      j["reason"] = fmt::format("kernel error {}: {}", -e->error, e->errorMsg);
+    } else if (auto f = failures_.find(k); f != failures_.end()) {
+      j["reason"] = fmt::format("kernel error {}: {}", -f->second.error, f->second.message);
     }
     if (const RouteSpec* want = admission_.admitted(k))
       j["wanted"] = specJson(*want);

@@ -54,8 +54,12 @@ struct FibCoreConfig {
 // The ToR's kernel FIB, read when a session starts (fib_kernel.h).
 struct KernelSnapshot {
   bool valid = false;  // false: could not be read; only the fallback sweep applies
-  std::vector<std::pair<RouteKey, ZRoute>> routes;  // zebra's routes (zebra protocols)
-  std::set<uint32_t> replayedTables{254};           // main + every VRF's table
+  std::set<uint32_t> replayedTables{254};  // main + every VRF's table
+  // zebra's routes (zebra protocols) in the tables zebra replays: the replay must re-send
+  // each of them ...
+  std::vector<RouteKey> replayedKeys;
+  // ... and in the tables it never replays: taken as they are.
+  std::vector<std::pair<RouteKey, ZRoute>> otherTables;
 };
 
 struct Notice {
@@ -154,18 +158,22 @@ class FibCore {
       const std::string& state, const std::optional<Prefix>& prefix, size_t limit) const;
 
  private:
+  // Per route of the data path; kept small (one per route): the rare states (an op in
+  // flight, a refusal from the kernel) live in their own maps.
   struct DpEntry {
     std::optional<RouteSpec> programmed;
-    std::optional<RouteSpec> inflight;  // the spec of an outstanding upsert
-    bool busy = false;                  // an op is outstanding
+    uint32_t rtmFlags = 0;
+    bool busy = false;  // an op is outstanding (its spec is in inflight_)
     bool queued = false;
     bool requeue = false;  // desired changed while busy
     bool orphan = false;   // found in the data path at start; zebra has not sent it
+    bool failing = false;  // the kernel refused the last op (details in failures_)
+  };
+  struct Failure {
     int error = 0;
-    std::string errorMsg;
-    uint32_t failures = 0;
+    std::string message;
+    uint32_t count = 0;
     TimePoint retryAt{};
-    uint32_t rtmFlags = 0;
   };
   struct HeldInfo {
     Hold hold;
@@ -186,6 +194,12 @@ class FibCore {
     notices_.push_back({l, std::move(text)});
   }
   std::string stateOf(const RouteKey& key, const DpEntry* e) const;
+  void clearFailure(const RouteKey& key, DpEntry& e) {
+    if (e.failing) {
+      failures_.erase(key);
+      e.failing = false;
+    }
+  }
 
   FibCoreConfig cfg_;
   FibMirror mirror_;
@@ -194,6 +208,8 @@ class FibCore {
   IfNames links_;
   std::unordered_map<RouteKey, HeldInfo> held_;
   std::unordered_map<RouteKey, DpEntry> dp_;
+  std::unordered_map<RouteKey, std::optional<RouteSpec>> inflight_;
+  std::unordered_map<RouteKey, Failure> failures_;
   std::deque<RouteKey> queue_;
   std::multimap<TimePoint, RouteKey> retries_;
   size_t busy_ = 0;

@@ -2,14 +2,17 @@
 // terms: the ToR's own FIB (zebra's routes, the replay's ground truth, FPM.md §0.5/§0.6) and
 // the data path's (what fpm_client programmed before a restart).
 //
-// normalizeKernelFib() is pure: decoded messages in, one KernelRoute per route out, with
-// next-hop objects expanded into inline paths (kernel ifindexes). dumpKernelFib() is the
-// adapter: a blocking RTM_GETNEXTHOP + RTM_GETROUTE dump on a netlink socket.
+// normalizeKernelRoute() is pure: a decoded route and the next-hop objects in, the route in
+// the mirror's terms out (next-hop objects expanded into inline paths with kernel
+// ifindexes). dumpKernelRoutes() is the adapter: a blocking RTM_GETNEXTHOP then
+// RTM_GETROUTE dump that hands each route over as it is decoded, so a 100k-route FIB is
+// never held twice in memory.
 #pragma once
 
 #include <cstdint>
-#include <span>
-#include <vector>
+#include <functional>
+#include <optional>
+#include <unordered_map>
 
 #include "core/codec/netlink_route.h"
 #include "core/netlink/socket.h"
@@ -26,18 +29,27 @@ struct KernelRoute {
   ZRoute route;       // kind, protocol, prefsrc, inline paths with kernel ifindexes
 };
 
-struct KernelFib {
-  std::vector<codec::nl::RouteMsg> routes;
-  std::vector<codec::nl::NexthopMsg> nexthops;
-  uint64_t undecodable = 0;  // messages skipped (not IP, malformed)
+using NexthopIndex = std::unordered_map<uint32_t, codec::nl::NexthopMsg>;
+
+// nullopt for what the mirror does not model: the local table (255), deletions,
+// source-specific or TOS routes, encapsulations, types other than unicast, blackhole,
+// unreachable and prohibit, and routes whose next-hop object (or a member) is unknown.
+std::optional<KernelRoute> normalizeKernelRoute(
+    const codec::nl::RouteMsg& r, const NexthopIndex& nhs);
+
+struct KernelDumpStats {
+  uint64_t nexthops = 0;
+  uint64_t routes = 0;       // handed to the callback
+  uint64_t skipped = 0;      // not modelled (see normalizeKernelRoute)
+  uint64_t undecodable = 0;  // not IP (AF_MPLS ...) or malformed
 };
 
-// Routes of the local table (255), source-specific routes and types other than unicast,
-// blackhole, unreachable and prohibit are left out. A route whose next-hop object is
-// missing (or a group member) is left out too.
-std::vector<KernelRoute> normalizeKernelFib(const KernelFib& fib);
-
-// Blocking dump of every next-hop object and route of the socket's namespace.
-Result<KernelFib> dumpKernelFib(NetlinkSocket& sock, int timeoutMs = 10000);
+// Blocking dump of every next-hop object (kept in `nhs`) and route of the socket's
+// namespace; each route is passed to `fn` as soon as it is decoded.
+Result<KernelDumpStats> dumpKernelRoutes(
+    NetlinkSocket& sock,
+    NexthopIndex& nhs,
+    const std::function<void(KernelRoute&&)>& fn,
+    int timeoutMs = 10000);
 
 }  // namespace hr::fpm_client

@@ -14,6 +14,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,12 +37,19 @@ struct RouteKey {
   std::string str() const;  // "10.0.0.0/24" or "10.0.0.0/24 table 100"
 };
 
+// A cheap multiply-xorshift mix of the address words, length and table (the mirror, the
+// admission and the data-path state each look every route up several times).
 struct RouteKeyHash {
   size_t operator()(const RouteKey& k) const noexcept {
-    size_t h = k.prefix.address().hash();
-    h ^= (size_t{k.prefix.length()} << 1) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    h ^= size_t{k.table} * 0xff51afd7ed558ccdULL;
-    return h;
+    auto b = k.prefix.address().bytes();
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    std::memcpy(&lo, b.data(), b.size() < 8 ? b.size() : 8);
+    if (b.size() > 8) std::memcpy(&hi, b.data() + 8, 8);
+    uint64_t h = lo * 0x9E3779B97F4A7C15ULL ^ (hi + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
+    h ^= (uint64_t{k.prefix.length()} << 32 | k.table) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+    return static_cast<size_t>(h);
   }
 };
 

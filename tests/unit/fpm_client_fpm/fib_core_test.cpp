@@ -48,12 +48,8 @@ struct CoreFixture : ::testing::Test {
   KernelSnapshot torFib(std::vector<std::string> prefixes) {
     KernelSnapshot s;
     s.valid = true;
-    for (const auto& p : prefixes) {
-      ZRoute z;
-      z.protocol = 186;
-      z.paths = {ZPath{ip("10.0.1.1"), 2, 1, false}};
-      s.routes.emplace_back(key(p), z);
-    }
+    for (const auto& p : prefixes)
+      s.replayedKeys.push_back(key(p));
     return s;
   }
   std::set<std::string> fibPrefixes() {
