@@ -102,7 +102,7 @@ Status LinuxDataplane::openSockets() {
   ::setsockopt(req.fd(), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
   req_.emplace(std::move(req));
   static constexpr uint32_t kGroups[] = {RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP};
-  HR_TRY(auto mon, NetlinkSocket::open(kGroups, 32 << 20, cfg_.netnsPath));
+  HR_TRY(auto mon, NetlinkSocket::open(kGroups, 64 << 20, cfg_.netnsPath));
   mon_.emplace(std::move(mon));
   HR_TRY_VOID(loop_.addFd(mon_->fd(), EPOLLIN, [this](uint32_t) { onMonitorReadable(); }));
   HR_TRY(links_, LinkWatcher::create(loop_, cfg_.netnsPath, [this] {
@@ -422,6 +422,9 @@ void LinuxDataplane::sendBatch(std::vector<uint8_t>& buf) {
   if (!acked) {
     scheduleResync("answers from the kernel were lost");
   }
+  // Every route we just wrote is echoed to the monitor socket: read the echoes now, batch
+  // by batch, so a burst of 100k routes never overruns it (which would cost a resync).
+  onMonitorReadable();
 }
 
 void LinuxDataplane::applyPending(Pending& p) {
