@@ -344,3 +344,33 @@ def test_malformed_input_resets_the_session_and_keeps_the_mirror(fpm):
     assert mon.stop() == []
     counters = lab.hostroutectl("tor", "show", "counters", "--json", json=True)["fpm_client"]
     assert counters["fpm_client.fpm.errors.fpm_bad_version"] == 1
+
+
+def test_back_pressure_pauses_reading_and_loses_nothing(fpm):
+    """With a small max-backlog a burst from zebra makes fpm_client stop reading the socket
+    until the data path caught up; every route still arrives."""
+    lab = fpm
+    lab.config_path("tor").write_text(json.dumps(dp_config(lab, fpm={"max-backlog": 100})))
+    lab.hostroutectl("tor", "reload", "fpm_client")
+    pauses = dataplane(lab)["fpm"]["pauses"]
+    n = 3000
+    nets = [f"network 100.65.{i >> 8}.{i & 255}/32" for i in range(n)]
+
+    def burst_in_asic():
+        a = asic_fib(lab)
+        got = sum(1 for p in a if p.startswith("100.65."))
+        return Observation(got == n, observed=got, expected=n)
+
+    try:
+        bgp(lab, "s1", 65101, *nets)
+        lab.wait_until(burst_in_asic, timeout=60, desc=f"{n} BGP /32s in the asic")
+        d = dataplane(lab)
+        assert d["fpm"]["pauses"] > pauses, d["fpm"]
+        assert d["backlog"]["readPaused"] is False and d["backlog"]["queued"] == 0
+    finally:
+        bgp(lab, "s1", 65101, *("no " + x for x in nets))
+        lab.config_path("tor").write_text(json.dumps(dp_config(lab)))
+        lab.hostroutectl("tor", "reload", "fpm_client")
+    lab.wait_until(lambda: not any(p.startswith("100.65.") for p in asic_fib(lab)), timeout=60,
+                   desc="the burst withdrawn from the asic")
+    wait_fibs_equal(lab)
