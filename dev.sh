@@ -4,7 +4,8 @@
 #   ./dev.sh demo   install what is missing, build, run the lab demo (real FRR in namespaces)
 #   ./dev.sh test   install what is missing, build, run every test; non-zero on any failure
 #
-# Other verbs: deps (install only), build, unit, fuzz, integration, bench.
+# Other verbs: deps (install only), build, unit, sanitize (clang ASan+UBSan build: unit tests
+# and libFuzzer targets), integration, bench.
 # Environment: HR_BUILD_DIR (default ./build), HR_JOBS (default: nproc),
 #              HRLAB_PREFIX (namespace prefix of the lab, default "hr").
 set -euo pipefail
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 BUILD=${HR_BUILD_DIR:-$ROOT/build}
-FUZZ_BUILD=${HR_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+SAN_BUILD=${HR_SAN_BUILD_DIR:-$ROOT/build-san}
 JOBS=${HR_JOBS:-$(nproc)}
 PY=/usr/bin/python3   # Debian's python: pytest and scapy come from Debian packages
 
@@ -70,23 +71,20 @@ unit() {
   ctest --test-dir "$BUILD" -L unit --output-on-failure -j "$JOBS"
 }
 
-fuzz() {
-  if [ ! -d "$ROOT/tests/fuzz" ]; then
-    log "fuzz: no fuzz targets yet"
-    return
-  fi
-  log "fuzz: clang build with libFuzzer + ASan + UBSan: $FUZZ_BUILD"
-  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$FUZZ_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DHR_FUZZ=ON -DHR_FUZZ_ONLY=ON -DHR_WERROR=ON >/dev/null
-  cmake --build "$FUZZ_BUILD" -j "$JOBS"
+sanitize() {
+  log "sanitize: clang build with ASan + UBSan and the libFuzzer targets: $SAN_BUILD"
+  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DHR_SANITIZE=ON -DHR_FUZZ=ON -DHR_BENCH=OFF -DHR_WERROR=ON >/dev/null
+  cmake --build "$SAN_BUILD" -j "$JOBS"
   local rc=0
-  for t in "$FUZZ_BUILD"/bin/*_fuzz; do
+  log "unit tests under ASan + UBSan"
+  ctest --test-dir "$SAN_BUILD" -L unit --output-on-failure -j "$JOBS" || rc=1
+  for t in "$SAN_BUILD"/bin/*_fuzz; do
     [ -x "$t" ] || continue
-    local name corpus
+    local name corpus work
     name=$(basename "$t")
     corpus="$ROOT/tests/fuzz/corpus/${name%_fuzz}"
     log "fuzz: $name (seed corpus + ${HR_FUZZ_SECONDS:-20} s)"
-    local work
     work=$(mktemp -d)
     if ! "$t" -max_total_time="${HR_FUZZ_SECONDS:-20}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
          "$work" "$corpus" 2>"$work.log"; then
@@ -122,7 +120,7 @@ all_tests() {
   local failed=()
   local start=$SECONDS
   unit || failed+=(unit)
-  fuzz || failed+=(fuzz)
+  sanitize || failed+=(sanitize)
   integration || failed+=(integration)
   log "tests finished in $((SECONDS - start)) s"
   if [ ${#failed[@]} -ne 0 ]; then
@@ -138,13 +136,13 @@ case "$verb" in
   deps) deps ;;
   build) build ;;
   unit) build; unit ;;
-  fuzz) fuzz ;;
+  sanitize|fuzz) sanitize ;;
   integration) build; integration "$@" ;;
   test) deps; build; all_tests ;;
   demo) deps; build; demo "$@" ;;
   bench) deps; build; bench "$@" ;;
   *)
-    echo "usage: $0 demo|test|deps|build|unit|fuzz|integration|bench" >&2
+    echo "usage: $0 demo|test|deps|build|unit|sanitize|integration|bench" >&2
     exit 2
     ;;
 esac
