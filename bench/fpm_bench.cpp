@@ -55,8 +55,9 @@ void decodeAll(benchmark::State& state, const std::vector<uint8_t>& frame) {
     size_t routes = 0;
     while (true) {
       auto f = r.next();
-      if (!f || !*f)
+      if (!f || !*f) {
         break;
+      }
       auto msgs = nl::split(**f);
       for (const auto& m : *msgs) {
         auto route = nl::decodeRoute(m);
@@ -90,8 +91,9 @@ void BM_ReassembleSegments(benchmark::State& state) {
           std::span<const uint8_t>(data).subspan(off, std::min<size_t>(1460, data.size() - off)));
       while (true) {
         auto f = r.next();
-        if (!f || !*f)
+        if (!f || !*f) {
           break;
+        }
         ++frames;
       }
     }

@@ -28,11 +28,13 @@ uint32_t DataplaneConfig::targetTable(uint32_t zebraTable) const {
 
 uint32_t DataplaneConfig::zebraTable(uint32_t target) const {
   for (const auto& [z, t] : tableMap) {
-    if (t == target)
+    if (t == target) {
       return z;
+    }
   }
-  if (target == table)
+  if (target == table) {
     return 254;
+  }
   return target;
 }
 
@@ -56,16 +58,18 @@ std::vector<SwitchProfile> parseProfiles(const config::Node& dp) {
     p.warnPercent = static_cast<uint8_t>(n.u64("warning-threshold", 80));
     if (auto c = n.child("capacity")) {
       auto cap = [&](const char* leaf, Resource r) {
-        if (auto v = c->leaf(leaf))
+        if (auto v = c->leaf(leaf)) {
           p.capacity[static_cast<size_t>(r)] = static_cast<uint32_t>(std::stoul(*v));
+        }
       };
       cap("host-routes", Resource::HostRoutes);
       cap("lpm-routes", Resource::LpmRoutes);
       cap("ecmp-groups", Resource::EcmpGroups);
       cap("ecmp-members", Resource::EcmpMembers);
       cap("neighbours", Resource::Neighbours);
-      if (auto v = c->leaf("ecmp-max-paths"))
+      if (auto v = c->leaf("ecmp-max-paths")) {
         p.ecmpMaxPaths = static_cast<uint16_t>(std::stoul(*v));
+      }
     }
     out.push_back(std::move(p));
   }
@@ -88,11 +92,13 @@ Result<std::vector<SwitchProfile>> loadProfileCatalogue(
         tree.error().str());
   }
   auto root = tree->root("frr-hostroute", "hostroute");
-  if (!root)
+  if (!root) {
     return std::vector<SwitchProfile>{};
+  }
   auto dp = root->child("dataplane");
-  if (!dp)
+  if (!dp) {
     return std::vector<SwitchProfile>{};
+  }
   return parseProfiles(*dp);
 }
 
@@ -103,8 +109,9 @@ config::ConfigResult<DataplaneConfig> parseDataplaneConfig(
   // Known profiles: built-in software, then the catalogue, then the document (last wins).
   std::map<std::string, SwitchProfile> profiles;
   profiles["software"] = softwareProfile();
-  for (const auto& p : catalogue)
+  for (const auto& p : catalogue) {
     profiles[p.name] = p;
+  }
   std::string profileName = "software";
   std::string profilePath = "/frr-hostroute:hostroute/frr-hostroute-dataplane:dataplane/profile";
 
@@ -113,8 +120,9 @@ config::ConfigResult<DataplaneConfig> parseDataplaneConfig(
   if (dp) {
     c.enabled = dp->boolean("enabled", false);
     if (auto f = dp->child("fpm")) {
-      if (auto a = IpAddress::parse(f->str("address", "127.0.0.1")))
+      if (auto a = IpAddress::parse(f->str("address", "127.0.0.1"))) {
         c.address = *a;
+      }
       c.port = static_cast<uint16_t>(f->u64("port", 2620));
       c.maxBacklog = static_cast<uint32_t>(f->u64("max-backlog", 50000));
       if (auto r = f->child("replay")) {
@@ -170,13 +178,15 @@ config::ConfigResult<DataplaneConfig> parseDataplaneConfig(
              "a namespace name has no '/'; give a name under /run/netns or an absolute path"});
       }
     }
-    for (auto& p : parseProfiles(*dp))
+    for (auto& p : parseProfiles(*dp)) {
       profiles[p.name] = p;
+    }
     profileName = dp->str("profile", "software");
     profilePath = dp->path() + "/profile";
   }
-  for (const auto& [n, p] : profiles)
+  for (const auto& [n, p] : profiles) {
     c.profileNames.push_back(n);
+  }
   if (auto it = profiles.find(profileName); it != profiles.end()) {
     c.profile = it->second;
   } else {

@@ -91,8 +91,9 @@ Result<std::unique_ptr<LinuxDataplane>> LinuxDataplane::create(
 }
 
 LinuxDataplane::~LinuxDataplane() {
-  if (mon_)
+  if (mon_) {
     loop_.removeFd(mon_->fd());
+  }
 }
 
 Status LinuxDataplane::openSockets() {
@@ -150,14 +151,17 @@ std::optional<uint32_t> LinuxDataplane::portIndex(
 }
 
 std::string LinuxDataplane::zebraName(uint32_t targetIfindex) const {
-  if (!links_)
+  if (!links_) {
     return {};
+  }
   auto it = links_->names().find(targetIfindex);
-  if (it == links_->names().end())
+  if (it == links_->names().end()) {
     return {};
+  }
   for (const auto& [z, t] : cfg_.interfaceMap) {
-    if (t == it->second)
+    if (t == it->second) {
       return z;
+    }
   }
   return it->second;
 }
@@ -165,21 +169,25 @@ std::string LinuxDataplane::zebraName(uint32_t targetIfindex) const {
 uint32_t LinuxDataplane::allocId() {
   for (;;) {
     uint32_t id = nextId_++;
-    if (nextId_ == 0 || nextId_ > 0x7fffffff)
+    if (nextId_ == 0 || nextId_ > 0x7fffffff) {
       nextId_ = 1;
-    if (!objs_.contains(id) && !foreignIds_.contains(id))
+    }
+    if (!objs_.contains(id) && !foreignIds_.contains(id)) {
       return id;
+    }
   }
 }
 
 void LinuxDataplane::ref(uint32_t id) {
-  if (auto it = objs_.find(id); it != objs_.end())
+  if (auto it = objs_.find(id); it != objs_.end()) {
     ++it->second.refs;
+  }
 }
 
 void LinuxDataplane::unref(uint32_t id) {
-  if (auto it = objs_.find(id); it != objs_.end() && it->second.refs > 0)
+  if (auto it = objs_.find(id); it != objs_.end() && it->second.refs > 0) {
     --it->second.refs;
+  }
 }
 
 uint32_t LinuxDataplane::appendNexthopCreate(std::vector<uint8_t>& buf, const NhObj& o) {
@@ -191,15 +199,18 @@ uint32_t LinuxDataplane::appendNexthopCreate(std::vector<uint8_t>& buf, const Nh
   m.id = o.id;
   if (o.group) {
     m.family = AF_UNSPEC;
-    for (const auto& [id, w] : o.members)
+    for (const auto& [id, w] : o.members) {
       m.group.push_back({id, w});
+    }
   } else {
     m.family = o.single.family;
     m.gateway = o.single.gateway;
-    if (o.single.ifindex != 0)
+    if (o.single.ifindex != 0) {
       m.oif = o.single.ifindex;
-    if (o.single.onlink)
+    }
+    if (o.single.onlink) {
       m.nhFlags = RTNH_F_ONLINK;
+    }
   }
   nl::encodeNexthop(buf, m);
   pending_[m.seq] = Pending{PendKind::NhCreate, {}, o.id};
@@ -238,8 +249,9 @@ uint32_t LinuxDataplane::appendRoute(std::vector<uint8_t>& buf, const DpOp& op, 
     m.protocol = op.spec.protocol;
     m.scope = RT_SCOPE_UNIVERSE;
     m.type = rtnType(op.spec.kind);
-    if (nhId != 0)
+    if (nhId != 0) {
       m.nhId = nhId;
+    }
     m.prefsrc = op.spec.prefsrc;
   } else {
     m.scope = RT_SCOPE_NOWHERE;  // any scope
@@ -297,8 +309,9 @@ Result<uint32_t> LinuxDataplane::acquirePaths(
   o.id = allocId();
   o.group = true;
   o.members = g;
-  for (const auto& [id, w] : g)
+  for (const auto& [id, w] : g) {
     ref(id);
+  }
   objs_[o.id] = o;
   groups_[g] = o.id;
   appendNexthopCreate(buf, o);
@@ -310,8 +323,9 @@ void LinuxDataplane::submit(std::vector<DpOp> ops) {
   buf.reserve(kMaxBatchBytes + 4096);
   size_t routes = 0;
   auto flush = [&] {
-    if (!buf.empty())
+    if (!buf.empty()) {
       sendBatch(buf);
+    }
     buf.clear();
     routes = 0;
   };
@@ -330,8 +344,9 @@ void LinuxDataplane::submit(std::vector<DpOp> ops) {
       ref(nh);
     }
     appendRoute(buf, op, nh);
-    if (++routes >= cfg_.batchSize || buf.size() >= kMaxBatchBytes)
+    if (++routes >= cfg_.batchSize || buf.size() >= kMaxBatchBytes) {
       flush();
+    }
   }
   flush();
   collectGarbage();
@@ -370,32 +385,39 @@ void LinuxDataplane::sendBatch(std::vector<uint8_t>& buf) {
         spdlog::warn("event=dataplane_ack_error reason=\"{}\"", msgs.error().message);
         break;
       }
-      if (msgs->empty())
+      if (msgs->empty()) {
         break;
+      }
       for (const auto& m : *msgs) {
-        if (m.hdr.type != NLMSG_ERROR)
+        if (m.hdr.type != NLMSG_ERROR) {
           continue;
+        }
         auto e = nl::decodeError(m);
-        if (!e)
+        if (!e) {
           continue;
+        }
         auto it = pending_.find(e->orig.seq);
-        if (it == pending_.end())
+        if (it == pending_.end()) {
           continue;
+        }
         if (e->error != 0) {
           it->second.error = e->error;
           // Extended ack: NLMSGERR_ATTR_MSG after the error code and the capped header.
           auto rest = m.payload.subspan(std::min<size_t>(m.payload.size(), 4 + nl::kHeaderLen));
           if (auto attrs = nl::listAttrs(rest)) {
             for (const auto& a : *attrs) {
-              if (a.type == NLMSGERR_ATTR_MSG)
+              if (a.type == NLMSGERR_ATTR_MSG) {
                 it->second.message = a.str();
+              }
             }
           }
-          if (it->second.message.empty())
+          if (it->second.message.empty()) {
             it->second.message = strerror(-e->error);
+          }
         }
-        if (e->orig.seq == lastSeq)
+        if (e->orig.seq == lastSeq) {
           acked = true;
+        }
       }
     }
   } else {
@@ -407,8 +429,9 @@ void LinuxDataplane::sendBatch(std::vector<uint8_t>& buf) {
   // Apply the answers in order (next hops before the routes that use them).
   std::vector<uint32_t> seqs;
   seqs.reserve(pending_.size());
-  for (const auto& [seq, p] : pending_)
+  for (const auto& [seq, p] : pending_) {
     seqs.push_back(seq);
+  }
   std::sort(seqs.begin(), seqs.end());
   for (uint32_t seq : seqs) {
     auto& p = pending_[seq];
@@ -437,8 +460,9 @@ void LinuxDataplane::applyPending(Pending& p) {
         // Forget the object: the routes that wanted it failed as well and will retry.
         if (auto it = objs_.find(p.nhId); it != objs_.end()) {
           if (it->second.group) {
-            for (const auto& [id, w] : it->second.members)
+            for (const auto& [id, w] : it->second.members) {
               unref(id);
+            }
             groups_.erase(it->second.members);
           } else {
             singles_.erase(it->second.single);
@@ -498,11 +522,13 @@ void LinuxDataplane::collectGarbage() {
   for (bool groups : {true, false}) {
     for (auto it = objs_.begin(); it != objs_.end(); ++it) {
       const NhObj& o = it->second;
-      if (o.group != groups || o.refs != 0)
+      if (o.group != groups || o.refs != 0) {
         continue;
+      }
       if (groups) {
-        for (const auto& [id, w] : o.members)
+        for (const auto& [id, w] : o.members) {
           unref(id);
+        }
         groups_.erase(o.members);
       } else {
         singles_.erase(o.single);
@@ -523,8 +549,9 @@ void LinuxDataplane::flushResults() {
   }
   auto out = std::exchange(results_, {});
   undelivered_ -= std::min(undelivered_, out.size());
-  if (cb_.results)
+  if (cb_.results) {
     cb_.results(std::move(out));
+  }
 }
 
 Status LinuxDataplane::doResync(const char* why) {
@@ -576,8 +603,9 @@ Status LinuxDataplane::doResync(const char* why) {
     o.id = n.id;
     if (n.isGroup()) {
       o.group = true;
-      for (const auto& e : n.group)
+      for (const auto& e : n.group) {
         o.members.emplace_back(e.id, e.weight);
+      }
       std::sort(o.members.begin(), o.members.end());
       groups_[o.members] = o.id;
     } else {
@@ -591,11 +619,13 @@ Status LinuxDataplane::doResync(const char* why) {
     nextId_ = std::max(nextId_, n.id + 1);
   }
   for (const auto& [id, o] : objs_) {
-    for (const auto& [m, w] : o.members)
+    for (const auto& [m, w] : o.members) {
       ref(m);
+    }
   }
-  for (const auto& [key, nh] : routeNh_)
+  for (const auto& [key, nh] : routeNh_) {
     ref(nh);
+  }
   stats_.lastResyncSeconds = std::chrono::duration<double>(loop_.now() - t0).count();
   spdlog::info(
       "event=dataplane_resync why=\"{}\" routes={} nexthops={} seconds={:.3f}",
@@ -603,8 +633,9 @@ Status LinuxDataplane::doResync(const char* why) {
       programmed.size(),
       objs_.size(),
       stats_.lastResyncSeconds);
-  if (cb_.resynced)
+  if (cb_.resynced) {
     cb_.resynced(std::move(programmed));
+  }
   collectGarbage();
   ::malloc_trim(0);  // the dump was transient
   return ok();
@@ -622,8 +653,9 @@ void LinuxDataplane::onMonitorReadable() {
       }
       break;
     }
-    if (msgs->empty())
+    if (msgs->empty()) {
       break;
+    }
     for (const auto& m : *msgs) {
       ++stats_.notifications;
       if (m.hdr.type == RTM_DELNEXTHOP) {
@@ -633,15 +665,18 @@ void LinuxDataplane::onMonitorReadable() {
         }
         continue;
       }
-      if (m.hdr.type != RTM_NEWROUTE && m.hdr.type != RTM_DELROUTE)
+      if (m.hdr.type != RTM_NEWROUTE && m.hdr.type != RTM_DELROUTE) {
         continue;
+      }
       auto r = nl::decodeRoute(m);
-      if (!r || r->priority.value_or(0) != cfg_.metric || r->table() == RT_TABLE_LOCAL)
+      if (!r || r->priority.value_or(0) != cfg_.metric || r->table() == RT_TABLE_LOCAL) {
         continue;
+      }
       RouteKey key{cfg_.zebraTable(r->table()), r->prefix().canonical()};
       if (r->isNew) {
-        if (cb_.hwFlags)
+        if (cb_.hwFlags) {
           cb_.hwFlags(key, r->rtmFlags);
+        }
       } else if (routeNh_.contains(key) && m.hdr.pid != req_->portId()) {
         // A route we believe installed went away without us: verify.
         ++stats_.externalChanges;
@@ -656,29 +691,35 @@ void LinuxDataplane::onMonitorReadable() {
 
 void LinuxDataplane::countNeighbours() {
   auto sock = NetlinkSocket::open({}, 4 << 20, cfg_.netnsPath);
-  if (!sock)
+  if (!sock) {
     return;
+  }
   auto msgs = sock->dump(RTM_GETNEIGH, AF_UNSPEC, 2000);
-  if (!msgs)
+  if (!msgs) {
     return;
+  }
   uint64_t n = 0;
   for (const auto& raw : *msgs) {
     auto split = nl::split(raw);
-    if (!split || split->size() != 1)
+    if (!split || split->size() != 1) {
       continue;
+    }
     auto nb = nl::decodeNeigh(split->at(0));
-    if (nb && (nb->state & (NUD_NOARP | NUD_FAILED | NUD_INCOMPLETE)) == 0)
+    if (nb && (nb->state & (NUD_NOARP | NUD_FAILED | NUD_INCOMPLETE)) == 0) {
       ++n;
+    }
   }
   neighbours_ = n;
-  if (cb_.neighbours)
+  if (cb_.neighbours) {
     cb_.neighbours(n);
+  }
 }
 
 nlohmann::json LinuxDataplane::status() const {
   size_t groups = 0;
-  for (const auto& [id, o] : objs_)
+  for (const auto& [id, o] : objs_) {
     groups += o.group ? 1 : 0;
+  }
   return {
       {"backend", "linux"},
       {"netns", cfg_.netnsPath},

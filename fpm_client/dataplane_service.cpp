@@ -26,8 +26,9 @@ class NullDataplane : public Dataplane {
     cb_ = std::move(cb);
   }
   Status start() override {
-    if (cb_.resynced)
+    if (cb_.resynced) {
       cb_.resynced({});
+    }
     return ok();
   }
   void submit(std::vector<DpOp> ops) override {
@@ -44,8 +45,9 @@ class NullDataplane : public Dataplane {
       loop_.defer([this] {
         scheduled_ = false;
         auto out = std::exchange(results_, {});
-        if (cb_.results)
+        if (cb_.results) {
           cb_.results(std::move(out));
+        }
       });
     }
   }
@@ -103,8 +105,9 @@ void DataplaneService::apply(DataplaneConfig cfg) {
   std::optional<DataplaneConfig> old = std::move(cfg_);
   cfg_ = std::move(cfg);
   if (!cfg_->enabled) {
-    if (old && old->enabled)
+    if (old && old->enabled) {
       spdlog::info("event=dataplane_disabled");
+    }
     stop();
     return;
   }
@@ -115,8 +118,9 @@ void DataplaneService::apply(DataplaneConfig cfg) {
   }
   if (!torLinks_) {
     auto w = LinkWatcher::create(*loop_, "", [this] {
-      if (core_ && torLinks_)
+      if (core_ && torLinks_) {
         core_->setLinks(torLinks_->names());
+      }
       schedulePump();
     });
     if (!w) {
@@ -157,26 +161,32 @@ void DataplaneService::stop() {
   backendReady_ = false;
   core_.reset();
   torLinks_.reset();
-  if (tick_)
+  if (tick_) {
     tick_->cancel();
-  if (listenRetry_)
+  }
+  if (listenRetry_) {
     listenRetry_->cancel();
-  if (backendRetry_)
+  }
+  if (backendRetry_) {
     backendRetry_->cancel();
+  }
 }
 
 void DataplaneService::startListener() {
-  if (!cfg_ || !cfg_->enabled)
+  if (!cfg_ || !cfg_->enabled) {
     return;
+  }
   server_.reset();
   FpmServer::Callbacks cb;
   cb.sessionUp = [this](const std::string& peer) { onSessionUp(peer); };
   cb.sessionDown = [this](const std::string& reason) {
     (void)reason;
-    if (core_)
+    if (core_) {
       core_->sessionDown(loop_->now());
-    if (core_)
+    }
+    if (core_) {
       core_->setReadPaused(false, loop_->now());
+    }
     schedulePump();
   };
   cb.frame = [this](std::span<const uint8_t> payload) -> Status {
@@ -200,8 +210,9 @@ void DataplaneService::startListener() {
 }
 
 void DataplaneService::startBackend() {
-  if (!cfg_ || !cfg_->enabled || !core_)
+  if (!cfg_ || !cfg_->enabled || !core_) {
     return;
+  }
   backend_.reset();
   backendReady_ = false;
   std::unique_ptr<Dataplane> b;
@@ -217,22 +228,26 @@ void DataplaneService::startBackend() {
   }
   Dataplane::Callbacks cb;
   cb.results = [this](std::vector<DpResult> r) {
-    if (core_)
+    if (core_) {
       core_->onResults(r, loop_->now());
+    }
     schedulePump();
   };
   cb.hwFlags = [this](const RouteKey& k, uint32_t flags) {
-    if (core_)
+    if (core_) {
       core_->onHwFlags(k, flags);
+    }
   };
   cb.resynced = [this](std::vector<ProgrammedRoute> routes) {
-    if (core_)
+    if (core_) {
       core_->onResynced(std::move(routes), loop_->now());
+    }
     schedulePump();
   };
   cb.neighbours = [this](uint64_t n) {
-    if (core_)
+    if (core_) {
       core_->setNeighbours(n);
+    }
     schedulePump();
   };
   b->setCallbacks(std::move(cb));
@@ -259,8 +274,9 @@ KernelSnapshot DataplaneService::readTorFib() {
   auto t0 = loop_->now();
   snap.replayedTables = {RT_TABLE_MAIN};
   if (torLinks_) {
-    for (uint32_t t : torLinks_->vrfTables())
+    for (uint32_t t : torLinks_->vrfTables()) {
       snap.replayedTables.insert(t);
+    }
   }
   auto sock = NetlinkSocket::open({}, 16 << 20);
   if (!sock) {
@@ -269,12 +285,18 @@ KernelSnapshot DataplaneService::readTorFib() {
   }
   NexthopIndex nhs;
   auto st = dumpKernelRoutes(*sock, nhs, [&](KernelRoute&& kr) {
-    if (!isZebraProtocol(kr.route.protocol))
-      return;
-    if (snap.replayedTables.contains(kr.key.table)) {
+    bool replayedTable = snap.replayedTables.contains(kr.key.table);
+    if (isZebraProtocol(kr.route.protocol)) {
+      if (replayedTable) {
+        snap.replayedKeys.push_back(kr.key);
+      } else {
+        snap.otherTables.emplace_back(kr.key, std::move(kr.route));
+      }
+    } else if (kr.route.protocol == RTPROT_KERNEL && replayedTable) {
+      // The kernel's own connected routes: zebra sends one of each as a connected route, so
+      // the replay must re-send them too (the sweep would otherwise remove a connected route
+      // the walk had not reached yet).
       snap.replayedKeys.push_back(kr.key);
-    } else {
-      snap.otherTables.emplace_back(kr.key, std::move(kr.route));
     }
   });
   if (!st) {
@@ -290,8 +312,9 @@ KernelSnapshot DataplaneService::readTorFib() {
 }
 
 void DataplaneService::onSessionUp(const std::string& peer) {
-  if (!core_)
+  if (!core_) {
     return;
+  }
   {
     auto snap = readTorFib();
     spdlog::info(
@@ -306,16 +329,18 @@ void DataplaneService::onSessionUp(const std::string& peer) {
 }
 
 void DataplaneService::schedulePump() {
-  if (pumpScheduled_ || loop_ == nullptr)
+  if (pumpScheduled_ || loop_ == nullptr) {
     return;
+  }
   pumpScheduled_ = true;
   loop_->defer([this] { pump(); });
 }
 
 void DataplaneService::pump() {
   pumpScheduled_ = false;
-  if (!core_)
+  if (!core_) {
     return;
+  }
   auto now = loop_->now();
   core_->tick(now);
   bool more = false;
@@ -323,8 +348,9 @@ void DataplaneService::pump() {
     size_t per = std::max<size_t>(cfg_->batchSize, 1);
     for (int i = 0; i < 8 && core_->queued() > 0; ++i) {
       auto ops = core_->takeOps(per, now);
-      if (ops.empty())
+      if (ops.empty()) {
         break;
+      }
       backend_->submit(std::move(ops));
     }
     more = core_->queued() > 0;
@@ -353,8 +379,9 @@ void DataplaneService::pump() {
   if (now - lastCounterSync_ >= 1s) {
     syncCounters();
   }
-  if (more)
+  if (more) {
     schedulePump();
+  }
 }
 
 void DataplaneService::syncCounters() {

@@ -42,15 +42,17 @@ nlohmann::json specJson(const RouteSpec& s) {
           {"interface", p.ifname.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.ifname)}};
       j["gateway"] = p.gateway ? nlohmann::json(p.gateway->str()) : nlohmann::json(nullptr);
       j["weight"] = p.weight;
-      if (p.onlink)
+      if (p.onlink) {
         j["onlink"] = true;
+      }
       paths.push_back(j);
     }
   }
   nlohmann::json j = {
       {"kind", kindName(s.kind)}, {"protocol", protocolName(s.protocol)}, {"paths", paths}};
-  if (s.prefsrc)
+  if (s.prefsrc) {
     j["prefsrc"] = s.prefsrc->str();
+  }
   return j;
 }
 
@@ -68,8 +70,9 @@ void FibCore::setConfig(FibCoreConfig cfg) {
   if (profileChanged) {
     scratch_.clear();
     admission_.setProfile(cfg_.profile, scratch_);
-    for (const auto& k : scratch_)
+    for (const auto& k : scratch_) {
       enqueue(k, true);
+    }
     notice(
         Notice::Level::Info,
         fmt::format(
@@ -98,17 +101,20 @@ void FibCore::sessionUp(TimePoint now, const KernelSnapshot& tor) {
     // Tables zebra never replays: take them from the ToR's kernel now.
     std::map<uint32_t, std::vector<std::pair<Prefix, ZRoute>>> others;
     for (const auto& [k, z] : mirror_.routes()) {
-      if (!replayed(k.table))
+      if (!replayed(k.table)) {
         others[k.table];
+      }
     }
     expected_.reserve(tor.replayedKeys.size());
     for (const auto& k : tor.replayedKeys) {
-      if (replayed(k.table))
+      if (replayed(k.table)) {
         expected_.insert(k);
+      }
     }
     for (const auto& [k, z] : tor.otherTables) {
-      if (!replayed(k.table))
+      if (!replayed(k.table)) {
         others[k.table].emplace_back(k.prefix, z);
+      }
     }
     for (const auto& [table, routes] : others) {
       mirror_.reconcileTable(table, routes);
@@ -165,8 +171,9 @@ void FibCore::setReadPaused(bool paused, TimePoint now) {
   }
   readPaused_ = paused;
   if (paused) {
-    if (session_ == Session::Replaying)
+    if (session_ == Session::Replaying) {
       pausedDuringReplay_ = true;
+    }
     notice(
         Notice::Level::Warning,
         fmt::format(
@@ -184,12 +191,14 @@ void FibCore::setLinks(IfNames names) {
   bool added = false;
   for (const auto& [idx, name] : links_) {
     auto it = names.find(idx);
-    if (it == names.end() || it->second != name)
+    if (it == names.end() || it->second != name) {
       changedExisting = true;
+    }
   }
   for (const auto& [idx, name] : names) {
-    if (!links_.contains(idx))
+    if (!links_.contains(idx)) {
       added = true;
+    }
   }
   links_ = std::move(names);
   if (changedExisting) {
@@ -217,8 +226,9 @@ void FibCore::processDirty() {
     }
     admission_.update(k, res.spec, scratch_);
   }
-  for (const auto& k : scratch_)
+  for (const auto& k : scratch_) {
     enqueue(k, true);
+  }
   for (const auto& ev : admission_.takeEvents()) {
     notice(
         ev.up ? Notice::Level::Warning : Notice::Level::Info,
@@ -238,8 +248,9 @@ void FibCore::enqueue(const RouteKey& key, bool fresh) {
   auto& e = dp_[key];
   if (fresh) {
     clearFailure(key, e);  // something changed: try again now
-    if (admission_.admitted(key) != nullptr)
+    if (admission_.admitted(key) != nullptr) {
       e.orphan = false;
+    }
   }
   if (e.busy) {
     e.requeue = true;
@@ -265,8 +276,9 @@ std::vector<DpOp> FibCore::takeOps(size_t max, TimePoint now) {
     RouteKey key = queue_.front();
     queue_.pop_front();
     auto it = dp_.find(key);
-    if (it == dp_.end())
+    if (it == dp_.end()) {
       continue;
+    }
     auto& e = it->second;
     e.queued = false;
     if (e.busy) {
@@ -322,8 +334,9 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
         ++stats_.orphansDeleted;
       }
       clearFailure(r.key, e);
-      if (r.kind == DpOpKind::Upsert)
+      if (r.kind == DpOpKind::Upsert) {
         e.rtmFlags = 0;  // until the kernel reports flags
+      }
     } else {
       // The kernel refused: a replace is atomic, so what was programmed stays.
       ++stats_.opsFailed;
@@ -403,10 +416,12 @@ void FibCore::onResynced(std::vector<ProgrammedRoute> routes, TimePoint now) {
   // Reconcile everything whose programmed state now differs from what is wanted.
   std::vector<RouteKey> keys;
   keys.reserve(dp_.size());
-  for (const auto& [k, e] : dp_)
+  for (const auto& [k, e] : dp_) {
     keys.push_back(k);
-  for (const auto& k : keys)
+  }
+  for (const auto& k : keys) {
     enqueue(k, false);
+  }
   notice(
       Notice::Level::Info,
       fmt::format("event=dataplane_resynced programmed={} missing={}", routes.size(), lost));
@@ -416,12 +431,14 @@ void FibCore::onResynced(std::vector<ProgrammedRoute> routes, TimePoint now) {
 
 std::optional<TimePoint> FibCore::nextDeadline() const {
   std::optional<TimePoint> d;
-  if (!retries_.empty())
+  if (!retries_.empty()) {
     d = retries_.begin()->first;
+  }
   if (session_ == Session::Replaying && !readPaused_) {
     TimePoint t = lastInput_ + (fastSweepEligible() ? cfg_.quietTime : cfg_.fallbackQuiet);
-    if (!d || t < *d)
+    if (!d || t < *d) {
       d = t;
+    }
   }
   return d;
 }
@@ -495,26 +512,32 @@ std::optional<RouteSpec> FibCore::programmed(const RouteKey& key) const {
 }
 
 std::string FibCore::stateOf(const RouteKey& key, const DpEntry* e) const {
-  if (held_.contains(key))
+  if (held_.contains(key)) {
     return "held";
-  if (admission_.refusal(key) != Refusal::None)
+  }
+  if (admission_.refusal(key) != Refusal::None) {
     return "refused";
+  }
   const RouteSpec* want = admission_.admitted(key);
   if (want == nullptr) {
     return e != nullptr && e->programmed ? (e->orphan ? "stale" : "pending") : "absent";
   }
-  if (e == nullptr)
+  if (e == nullptr) {
     return "pending";
+  }
   bool inPlace = e->programmed && *e->programmed == *want;
   if (!inPlace) {
     return e->failing && !e->busy ? "rejected" : "pending";
   }
-  if (e->rtmFlags & RTM_F_OFFLOAD_FAILED)
+  if (e->rtmFlags & RTM_F_OFFLOAD_FAILED) {
     return "offload-failed";
-  if (e->rtmFlags & RTM_F_OFFLOAD)
+  }
+  if (e->rtmFlags & RTM_F_OFFLOAD) {
     return "offloaded";
-  if (e->rtmFlags & RTM_F_TRAP)
+  }
+  if (e->rtmFlags & RTM_F_TRAP) {
     return "trap";
+  }
   return "software";
 }
 
@@ -632,32 +655,39 @@ nlohmann::json FibCore::routesJson(
     const std::string& state, const std::optional<Prefix>& prefix, size_t limit) const {
   nlohmann::json out = nlohmann::json::array();
   std::vector<RouteKey> keys;
-  for (const auto& [k, z] : mirror_.routes())
+  for (const auto& [k, z] : mirror_.routes()) {
     keys.push_back(k);
+  }
   for (const auto& [k, e] : dp_) {
-    if (mirror_.find(k) == nullptr && e.programmed)
+    if (mirror_.find(k) == nullptr && e.programmed) {
       keys.push_back(k);
+    }
   }
   std::sort(keys.begin(), keys.end());
   size_t total = 0;
   for (const auto& k : keys) {
-    if (prefix && !(prefix->contains(k.prefix)))
+    if (prefix && !(prefix->contains(k.prefix))) {
       continue;
+    }
     auto it = dp_.find(k);
     const DpEntry* e = it == dp_.end() ? nullptr : &it->second;
     std::string st = stateOf(k, e);
-    if (!state.empty() && st != state)
+    if (!state.empty() && st != state) {
       continue;
+    }
     ++total;
-    if (out.size() >= limit)
+    if (out.size() >= limit) {
       continue;
+    }
     nlohmann::json j = {{"prefix", k.prefix.str()}, {"table", k.table}, {"state", st}};
     if (const ZRoute* z = mirror_.find(k)) {
       j["protocol"] = protocolName(z->protocol);
-      if (z->nhId != 0)
+      if (z->nhId != 0) {
         j["zebraNexthopId"] = z->nhId;
-      if (z->fromKernel)
+      }
+      if (z->fromKernel) {
         j["source"] = "kernel";
+      }
     }
     if (auto h = held_.find(k); h != held_.end()) {
       j["reason"] = fmt::format("{}: {}", holdName(h->second.hold), h->second.detail);
@@ -666,12 +696,15 @@ nlohmann::json FibCore::routesJson(
     } else if (auto f = failures_.find(k); f != failures_.end()) {
       j["reason"] = fmt::format("kernel error {}: {}", -f->second.error, f->second.message);
     }
-    if (const RouteSpec* want = admission_.admitted(k))
+    if (const RouteSpec* want = admission_.admitted(k)) {
       j["wanted"] = specJson(*want);
-    if (e != nullptr && e->programmed)
+    }
+    if (e != nullptr && e->programmed) {
       j["programmed"] = specJson(*e->programmed);
-    if (e != nullptr)
+    }
+    if (e != nullptr) {
       j["rtmFlags"] = e->rtmFlags;
+    }
     out.push_back(j);
   }
   return {{"routes", out}, {"matched", total}, {"shown", out.size()}};

@@ -55,8 +55,8 @@ struct FibCoreConfig {
 struct KernelSnapshot {
   bool valid = false;  // false: could not be read; only the fallback sweep applies
   std::set<uint32_t> replayedTables{254};  // main + every VRF's table
-  // zebra's routes (zebra protocols) in the tables zebra replays: the replay must re-send
-  // each of them ...
+  // zebra's routes (zebra protocols) and the kernel's connected routes in the tables zebra
+  // replays: the replay must re-send each of them ...
   std::vector<RouteKey> replayedKeys;
   // ... and in the tables it never replays: taken as they are.
   std::vector<std::pair<RouteKey, ZRoute>> otherTables;

@@ -44,16 +44,18 @@ std::optional<KernelRoute> normalizeKernelRoute(const nl::RouteMsg& r, const Nex
   if (r.nhId) {
     kr.nhId = *r.nhId;
     auto it = nhs.find(*r.nhId);
-    if (it == nhs.end())
+    if (it == nhs.end()) {
       return std::nullopt;
+    }
     const nl::NexthopMsg& n = it->second;
     if (n.blackhole) {
       kr.route.kind = RouteKind::Blackhole;
     } else if (n.isGroup()) {
       for (const auto& e : n.group) {
         auto m = nhs.find(e.id);
-        if (m == nhs.end() || m->second.isGroup())
+        if (m == nhs.end() || m->second.isGroup()) {
           return std::nullopt;
+        }
         kr.route.paths.push_back(ZPath{
             m->second.gateway,
             m->second.oif.value_or(0),
@@ -102,14 +104,17 @@ Status streamDump(
     }
     HR_TRY(auto msgs, sock.recv());
     for (const auto& m : msgs) {
-      if (m.hdr.seq != seq || m.hdr.pid != sock.portId())
+      if (m.hdr.seq != seq || m.hdr.pid != sock.portId()) {
         continue;
-      if (m.hdr.type == NLMSG_DONE)
+      }
+      if (m.hdr.type == NLMSG_DONE) {
         return ok();
+      }
       if (m.hdr.type == NLMSG_ERROR) {
         HR_TRY(auto e, nl::decodeError(m));
-        if (e.error != 0)
+        if (e.error != 0) {
           return fail("dump_error", "netlink dump of type {}: {}", type, strerror(-e.error));
+        }
         continue;
       }
       fn(m);

@@ -217,24 +217,28 @@ void FibMirror::markUsersDirty(uint32_t nhId) {
   std::unordered_set<uint32_t> ids{nhId};
   for (const auto& [id, n] : nexthops_) {
     for (const auto& e : n.group) {
-      if (e.id == nhId)
+      if (e.id == nhId) {
         ids.insert(id);
+      }
     }
   }
   for (const auto& [k, r] : routes_) {
-    if (r.nhId != 0 && ids.contains(r.nhId))
+    if (r.nhId != 0 && ids.contains(r.nhId)) {
       dirty(k);
+    }
   }
 }
 
 void FibMirror::markAllDirty() {
-  for (const auto& [k, r] : routes_)
+  for (const auto& [k, r] : routes_) {
     dirty(k);
+  }
 }
 
 void FibMirror::markHeldDirty() {
-  for (const auto& k : held_)
+  for (const auto& k : held_) {
     dirty(k);
+  }
 }
 
 void FibMirror::setHeld(const RouteKey& key, bool held) {
@@ -264,8 +268,9 @@ const ZNexthop* FibMirror::nexthop(uint32_t id) const {
 size_t FibMirror::confirmedCount() const {
   size_t n = 0;
   for (const auto& [k, r] : routes_) {
-    if (r.generation == generation_)
+    if (r.generation == generation_) {
       ++n;
+    }
   }
   return n;
 }
@@ -286,13 +291,15 @@ std::vector<RouteKey> FibMirror::sweep(const std::function<bool(uint32_t)>& repl
   // Next hops zebra did not re-send and nothing uses any more.
   std::unordered_set<uint32_t> used;
   for (const auto& [k, r] : routes_) {
-    if (r.nhId != 0)
+    if (r.nhId != 0) {
       used.insert(r.nhId);
+    }
   }
   for (const auto& [id, n] : nexthops_) {
     if (used.contains(id)) {
-      for (const auto& e : n.group)
+      for (const auto& e : n.group) {
         used.insert(e.id);
+      }
     }
   }
   std::erase_if(nexthops_, [&](const auto& e) {
@@ -390,8 +397,9 @@ Resolution FibMirror::resolve(
     p.gateway = n.gateway;
     p.weight = weight;
     p.onlink = n.onlink;
-    if (!nameOf(n.ifindex, p.ifname))
+    if (!nameOf(n.ifindex, p.ifname)) {
       return false;
+    }
     if (!p.gateway && p.ifname.empty()) {
       res.hold = Hold::Unsupported;
       res.detail = fmt::format("next hop {} has neither gateway nor device", n.id);
@@ -413,8 +421,9 @@ Resolution FibMirror::resolve(
       return res;
     }
     if (n->group.empty()) {
-      if (!addSingle(*n, 1))
+      if (!addSingle(*n, 1)) {
         return res;
+      }
     } else {
       for (const auto& e : n->group) {
         const ZNexthop* m = nexthop(e.id);
@@ -423,8 +432,9 @@ Resolution FibMirror::resolve(
           res.detail = fmt::format("group {} waits for member {}", n->id, e.id);
           return res;
         }
-        if (!addSingle(*m, e.weight))
+        if (!addSingle(*m, e.weight)) {
           return res;
+        }
       }
     }
   } else {
@@ -433,8 +443,9 @@ Resolution FibMirror::resolve(
       p.gateway = zp.gateway;
       p.weight = zp.weight;
       p.onlink = zp.onlink;
-      if (!nameOf(zp.ifindex, p.ifname))
+      if (!nameOf(zp.ifindex, p.ifname)) {
         return res;
+      }
       paths.push_back(std::move(p));
     }
   }

@@ -26,14 +26,18 @@ const char* kindName(RouteKind k) {
 
 std::string Path::str() const {
   std::string s;
-  if (gateway)
+  if (gateway) {
     s += "via " + gateway->str();
-  if (!ifname.empty())
+  }
+  if (!ifname.empty()) {
     s += (s.empty() ? "dev " : " dev ") + ifname;
-  if (onlink)
+  }
+  if (onlink) {
     s += " onlink";
-  if (weight != 1)
+  }
+  if (weight != 1) {
     s += fmt::format(" weight {}", weight);
+  }
   return s;
 }
 
@@ -101,8 +105,9 @@ std::string RouteSpec::str() const {
     }
   }
   s += " proto " + protocolName(protocol);
-  if (prefsrc)
+  if (prefsrc) {
     s += " src " + prefsrc->str();
+  }
   return s;
 }
 

@@ -45,7 +45,9 @@ struct RouteKeyHash {
     uint64_t lo = 0;
     uint64_t hi = 0;
     std::memcpy(&lo, b.data(), b.size() < 8 ? b.size() : 8);
-    if (b.size() > 8) std::memcpy(&hi, b.data() + 8, 8);
+    if (b.size() > 8) {
+      std::memcpy(&hi, b.data() + 8, 8);
+    }
     uint64_t h = lo * 0x9E3779B97F4A7C15ULL ^ (hi + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
     h ^= (uint64_t{k.prefix.length()} << 32 | k.table) * 0xFF51AFD7ED558CCDULL;
     h ^= h >> 29;

@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
   hr::fpm_client::DataplaneService dataplane(d);
   d.setConfigHandler([&dataplane](const hr::config::DataTree& t) { return dataplane.prepare(t); });
 
-  if (auto rc = d.parse(argc, argv))
+  if (auto rc = d.parse(argc, argv)) {
     return *rc;
+  }
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "fpm_client: %s\n", st.error().message.c_str());
     return 1;

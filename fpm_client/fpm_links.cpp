@@ -19,8 +19,9 @@ Result<std::unique_ptr<LinkWatcher>> LinkWatcher::create(
 }
 
 LinkWatcher::~LinkWatcher() {
-  if (events_)
+  if (events_) {
     loop_.removeFd(events_->fd());
+  }
 }
 
 Status LinkWatcher::dumpAll() {
@@ -29,8 +30,9 @@ Status LinkWatcher::dumpAll() {
   links_.clear();
   for (const auto& raw : msgs) {
     auto split = codec::nl::split(raw);
-    if (split && split->size() == 1)
+    if (split && split->size() == 1) {
       apply(split->at(0));
+    }
   }
   reindex();
   return ok();
@@ -82,16 +84,18 @@ void LinkWatcher::onReadable() {
       }
       break;
     }
-    if (msgs->empty())
+    if (msgs->empty()) {
       break;
+    }
     for (const auto& m : *msgs) {
       changed = apply(m) || changed;
     }
   }
   if (changed) {
     reindex();
-    if (onChange_)
+    if (onChange_) {
       onChange_();
+    }
   }
 }
 
@@ -102,8 +106,9 @@ std::optional<uint32_t> LinkWatcher::index(const std::string& name) const {
 
 const LinkInfo* LinkWatcher::byName(const std::string& name) const {
   auto it = byName_.find(name);
-  if (it == byName_.end())
+  if (it == byName_.end()) {
     return nullptr;
+  }
   auto l = links_.find(it->second);
   return l == links_.end() ? nullptr : &l->second;
 }
@@ -111,8 +116,9 @@ const LinkInfo* LinkWatcher::byName(const std::string& name) const {
 std::set<uint32_t> LinkWatcher::vrfTables() const {
   std::set<uint32_t> out;
   for (const auto& [i, l] : links_) {
-    if (l.kind == "vrf" && l.vrfTable != 0)
+    if (l.kind == "vrf" && l.vrfTable != 0) {
       out.insert(l.vrfTable);
+    }
   }
   return out;
 }

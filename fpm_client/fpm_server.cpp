@@ -73,10 +73,12 @@ Result<std::unique_ptr<FpmServer>> FpmServer::listen(
 }
 
 FpmServer::~FpmServer() {
-  if (conn_)
+  if (conn_) {
     loop_.removeFd(conn_.get());
-  if (listen_)
+  }
+  if (listen_) {
     loop_.removeFd(listen_.get());
+  }
 }
 
 void FpmServer::onAccept() {
@@ -103,10 +105,12 @@ void FpmServer::onAccept() {
     int rcv = 4 << 20;
     ::setsockopt(conn_.get(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
     spdlog::info("event=fpm_session_up peer={} local={}", peer_, local_);
-    if (cb_.sessionUp)
+    if (cb_.sessionUp) {
       cb_.sessionUp(peer_);
-    if (!conn_)
+    }
+    if (!conn_) {
       return;  // the callback closed it
+    }
     if (auto st =
             loop_.addFd(conn_.get(), paused_ ? 0u : EPOLLIN, [this](uint32_t) { onReadable(); });
         !st) {
@@ -121,15 +125,17 @@ void FpmServer::pause(bool paused) {
     return;
   }
   paused_ = paused;
-  if (paused)
+  if (paused) {
     ++stats_.pauses;
+  }
   if (conn_) {
     (void)loop_.modifyFd(conn_.get(), paused ? 0u : EPOLLIN);
     if (!paused) {
       // Data may already be waiting (level-triggered epoll reports it again anyway).
       loop_.defer([this] {
-        if (conn_ && !paused_)
+        if (conn_ && !paused_) {
           onReadable();
+        }
       });
     }
   }
@@ -140,10 +146,12 @@ void FpmServer::onReadable() {
   while (conn_ && !paused_ && total < kReadBudget) {
     ssize_t n = ::read(conn_.get(), buf_.data(), std::min(buf_.size(), reader_.room()));
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return;
+      }
       closeSession(fmt::format("read: {}", strerror(errno)), false);
       return;
     }
@@ -162,8 +170,9 @@ void FpmServer::onReadable() {
         closeSession(fmt::format("malformed frame header: {}", f.error().str()), true);
         return;
       }
-      if (!*f)
+      if (!*f) {
         break;
+      }
       ++stats_.frames;
       Status st = cb_.frame ? cb_.frame(**f) : ok();
       if (!st) {
@@ -173,8 +182,9 @@ void FpmServer::onReadable() {
             true);
         return;
       }
-      if (!conn_)
+      if (!conn_) {
         return;
+      }
     }
   }
 }
@@ -200,14 +210,16 @@ void FpmServer::closeSession(const std::string& reason, bool malformed) {
   } else {
     spdlog::info("event=fpm_session_down peer={} reason=\"{}\"", peer_, reason);
   }
-  if (cb_.sessionDown)
+  if (cb_.sessionDown) {
     cb_.sessionDown(reason);
+  }
 }
 
 nlohmann::json FpmServer::statusJson(TimePoint now) const {
   nlohmann::json errors = nlohmann::json::object();
-  for (const auto& [k, v] : stats_.errors)
+  for (const auto& [k, v] : stats_.errors) {
     errors[k] = v;
+  }
   nlohmann::json j = {
       {"listen", local_},
       {"connected", connected()},

@@ -150,8 +150,9 @@ void Admission::place(const RouteKey& k, Entry& e, std::vector<RouteKey>& change
     p.admittedRanked.erase(std::prev(p.admittedRanked.end()));
     --p.admitted;
     Entry& we = entries_.at(worst.second);
-    if (we.spec.ecmp())
+    if (we.spec.ecmp()) {
       releaseGroup(we.spec.paths);
+    }
     we.slot = Slot::Refused;
     we.refusal = poolRefusal;
     p.refused.insert(worst);
@@ -162,8 +163,9 @@ void Admission::place(const RouteKey& k, Entry& e, std::vector<RouteKey>& change
   e.slot = Slot::Admitted;
   e.refusal = Refusal::None;
   ++p.admitted;
-  if (p.cap)
+  if (p.cap) {
     p.admittedRanked.insert(me);
+  }
   used_[idx(p.resource)] = p.admitted;
 }
 
@@ -173,10 +175,12 @@ void Admission::unplace(const RouteKey& k, Entry& e) {
   switch (e.slot) {
     case Slot::Admitted:
       --p.admitted;
-      if (p.cap)
+      if (p.cap) {
         p.admittedRanked.erase(me);
-      if (e.spec.ecmp())
+      }
+      if (e.spec.ecmp()) {
         releaseGroup(e.spec.paths);
+      }
       used_[idx(p.resource)] = p.admitted;
       break;
     case Slot::Refused:
@@ -202,8 +206,9 @@ void Admission::refill(Pool& p, std::vector<RouteKey>& changed) {
     Entry& e = entries_.at(best.second);
     e.slot = Slot::Absent;
     place(best.second, e, changed);
-    if (e.slot == Slot::Admitted)
+    if (e.slot == Slot::Admitted) {
       changed.push_back(best.second);
+    }
   }
 }
 
@@ -219,8 +224,9 @@ void Admission::retryEcmp(std::vector<RouteKey>& changed) {
     Entry& e = entries_.at(w.second);
     e.slot = Slot::Absent;
     place(w.second, e, changed);
-    if (e.slot == Slot::Admitted)
+    if (e.slot == Slot::Admitted) {
       changed.push_back(w.second);
+    }
   }
 }
 
@@ -234,8 +240,9 @@ void Admission::update(
     Entry& e = entries_[key];
     e.spec = *cand;
     place(key, e, changed);
-    if (e.slot == Slot::Admitted)
+    if (e.slot == Slot::Admitted) {
       changed.push_back(key);
+    }
   } else {
     Entry& e = it->second;
     bool wasAdmitted = e.slot == Slot::Admitted;
@@ -245,13 +252,15 @@ void Admission::update(
     unplace(key, e);
     if (!cand) {
       entries_.erase(it);
-      if (wasAdmitted)
+      if (wasAdmitted) {
         changed.push_back(key);
+      }
     } else {
       e.spec = *cand;
       place(key, e, changed);
-      if (wasAdmitted || e.slot == Slot::Admitted)
+      if (wasAdmitted || e.slot == Slot::Admitted) {
         changed.push_back(key);
+      }
     }
   }
   refill(host_, changed);
@@ -288,8 +297,9 @@ void Admission::setProfile(SwitchProfile profile, std::vector<RouteKey>& changed
   refill(lpm_, ignored);
   retryEcmp(ignored);
   for (const auto& [k, e] : entries_) {
-    if (before[k] != (e.slot == Slot::Admitted))
+    if (before[k] != (e.slot == Slot::Admitted)) {
       changed.push_back(k);
+    }
   }
   checkThresholds();
 }
@@ -336,8 +346,9 @@ std::vector<RouteKey> Admission::refusedKeys(size_t limit) const {
   std::vector<RouteKey> out;
   for (const auto* s : {&lpm_.refused, &host_.refused, &ecmpWait_}) {
     for (const auto& [r, k] : *s) {
-      if (out.size() >= limit)
+      if (out.size() >= limit) {
         return out;
+      }
       out.push_back(k);
     }
   }

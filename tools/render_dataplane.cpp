@@ -10,8 +10,9 @@ namespace {
 using nlohmann::json;
 
 std::string str(const json& j, const char* key, const std::string& fallback = "-") {
-  if (!j.contains(key) || j[key].is_null())
+  if (!j.contains(key) || j[key].is_null()) {
     return fallback;
+  }
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
@@ -23,19 +24,24 @@ std::string renderRoutes(const json& j) {
     const json* spec = r.contains("programmed") ? &r["programmed"]
                                                 : (r.contains("wanted") ? &r["wanted"] : nullptr);
     if (spec != nullptr) {
-      if ((*spec)["kind"] != "unicast")
+      if ((*spec)["kind"] != "unicast") {
         what = (*spec)["kind"].get<std::string>();
+      }
       for (const auto& p : (*spec)["paths"]) {
-        if (!what.empty())
+        if (!what.empty()) {
           what += ", ";
-        if (!p["gateway"].is_null())
+        }
+        if (!p["gateway"].is_null()) {
           what += "via " + p["gateway"].get<std::string>() + " ";
-        if (!p["interface"].is_null())
+        }
+        if (!p["interface"].is_null()) {
           what += "dev " + p["interface"].get<std::string>();
+        }
       }
     }
-    if (r.contains("reason"))
+    if (r.contains("reason")) {
       what += (what.empty() ? "" : "  ") + std::string("(") + r["reason"].get<std::string>() + ")";
+    }
     out += fmt::format(
         "{:<44} {:>6} {:<10} {:<15} {}\n",
         r["prefix"].get<std::string>(),
@@ -61,8 +67,9 @@ std::string render(const json& j) {
   std::string out;
   const auto& fpm = j.at("fpm");
   out += fmt::format("FPM session: {}", fpm.value("connected", false) ? "up" : "down");
-  if (fpm.value("connected", false))
+  if (fpm.value("connected", false)) {
     out += fmt::format(" (zebra {}, {:.0f} s)", str(fpm, "peer"), fpm.value("upSeconds", 0.0));
+  }
   out += fmt::format(
       ", listening on {}{}\n",
       str(fpm, "listen"),
@@ -81,8 +88,9 @@ std::string render(const json& j) {
       str(fpm, "pauses", "0"));
   if (fpm.contains("errors") && !fpm["errors"].empty()) {
     out += "  malformed input:";
-    for (const auto& [k, v] : fpm["errors"].items())
+    for (const auto& [k, v] : fpm["errors"].items()) {
       out += fmt::format(" {}={}", k, v.dump());
+    }
     out += "\n";
   }
   const auto& m = j.at("mirror");
@@ -96,9 +104,10 @@ std::string render(const json& j) {
       "Backend: {} {}",
       str(be, "backend"),
       be.value("ready", false) ? "ready" : "NOT ready (" + str(be, "error") + ")");
-  if (be.contains("netns"))
+  if (be.contains("netns")) {
     out += fmt::format(
         ", netns {}, table {}, metric {}", str(be, "netns"), str(be, "table"), str(be, "metric"));
+  }
   out += "\n";
   const auto& rs = j.at("routes");
   out += "Routes by state:";

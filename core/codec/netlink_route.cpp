@@ -156,14 +156,18 @@ Result<RouteMsg> decodeRoute(const Message& m) {
   if (const auto* a = attrs.get(RTA_SRC)) {
     HR_TRY(rt.src, addrIn(*a, rt.family, "RTA_SRC"));
   }
-  if (const auto* a = attrs.get(RTA_PRIORITY))
+  if (const auto* a = attrs.get(RTA_PRIORITY)) {
     rt.priority = a->u32();
-  if (const auto* a = attrs.get(RTA_TABLE))
+  }
+  if (const auto* a = attrs.get(RTA_TABLE)) {
     rt.tableAttr = a->u32();
-  if (const auto* a = attrs.get(RTA_NH_ID))
+  }
+  if (const auto* a = attrs.get(RTA_NH_ID)) {
     rt.nhId = a->u32();
-  if (const auto* a = attrs.get(RTA_OIF))
+  }
+  if (const auto* a = attrs.get(RTA_OIF)) {
     rt.oif = a->u32();
+  }
   if (const auto* a = attrs.get(RTA_PREFSRC)) {
     HR_TRY(rt.prefsrc, addrIn(*a, rt.family, "RTA_PREFSRC"));
   }
@@ -231,10 +235,12 @@ Result<NexthopMsg> decodeNexthop(const Message& m) {
   nh.blackhole = attrs.has(NHA_BLACKHOLE);
   nh.fdb = attrs.has(NHA_FDB);
   nh.hasEncap = attrs.has(NHA_ENCAP) || attrs.has(NHA_ENCAP_TYPE);
-  if (const auto* a = attrs.get(NHA_OIF))
+  if (const auto* a = attrs.get(NHA_OIF)) {
     nh.oif = a->u32();
-  if (const auto* a = attrs.get(NHA_GROUP_TYPE))
+  }
+  if (const auto* a = attrs.get(NHA_GROUP_TYPE)) {
     nh.groupType = a->u16();
+  }
   if (const auto* a = attrs.get(NHA_GATEWAY)) {
     if (nh.family == AF_UNSPEC) {
       return fail("bad_family", "next hop {} has a gateway but no address family", nh.id);
@@ -291,16 +297,21 @@ void encodeRoute(std::vector<uint8_t>& out, const RouteMsg& rt) {
       rt.type};
   std::memcpy(hdr + 8, &rt.rtmFlags, 4);
   b.fixed(hdr);
-  if (rt.dst)
+  if (rt.dst) {
     b.attrAddress(RTA_DST, *rt.dst);
-  if (rt.src)
+  }
+  if (rt.src) {
     b.attrAddress(RTA_SRC, *rt.src);
-  if (rt.priority)
+  }
+  if (rt.priority) {
     b.attrU32(RTA_PRIORITY, *rt.priority);
-  if (rt.tableAttr)
+  }
+  if (rt.tableAttr) {
     b.attrU32(RTA_TABLE, *rt.tableAttr);
-  if (rt.nhId)
+  }
+  if (rt.nhId) {
     b.attrU32(RTA_NH_ID, *rt.nhId);
+  }
   if (rt.gateway) {
     if (rt.gatewayIsVia) {
       putVia(b, RTA_VIA, *rt.gateway);
@@ -308,8 +319,9 @@ void encodeRoute(std::vector<uint8_t>& out, const RouteMsg& rt) {
       b.attrAddress(RTA_GATEWAY, *rt.gateway);
     }
   }
-  if (rt.oif)
+  if (rt.oif) {
     b.attrU32(RTA_OIF, *rt.oif);
+  }
   if (!rt.multipath.empty()) {
     size_t mp = b.beginNested(RTA_MULTIPATH);
     for (const auto& nh : rt.multipath) {
@@ -340,8 +352,9 @@ void encodeRoute(std::vector<uint8_t>& out, const RouteMsg& rt) {
     }
     b.endNested(mp);
   }
-  if (rt.prefsrc)
+  if (rt.prefsrc) {
     b.attrAddress(RTA_PREFSRC, *rt.prefsrc);
+  }
   b.finish();
 }
 
@@ -363,16 +376,21 @@ void encodeNexthop(std::vector<uint8_t>& out, const NexthopMsg& nh) {
     }
     b.attr(NHA_GROUP, g);
   }
-  if (nh.groupType)
+  if (nh.groupType) {
     b.attrU16(NHA_GROUP_TYPE, *nh.groupType);
-  if (nh.blackhole)
+  }
+  if (nh.blackhole) {
     b.attrFlag(NHA_BLACKHOLE);
-  if (nh.gateway)
+  }
+  if (nh.gateway) {
     b.attrAddress(NHA_GATEWAY, *nh.gateway);
-  if (nh.oif)
+  }
+  if (nh.oif) {
     b.attrU32(NHA_OIF, *nh.oif);
-  if (nh.fdb)
+  }
+  if (nh.fdb) {
     b.attrFlag(NHA_FDB);
+  }
   b.finish();
 }
 

@@ -146,7 +146,8 @@ std::vector<uint8_t> reencode(const std::vector<uint8_t>& frame) {
 }
 
 TEST(FpmGolden, NhgModeRoute) {
-  auto msgs = messagesOf(hex(kNhgRoute));
+  auto frame = hex(kNhgRoute);  // the messages are views into it
+  auto msgs = messagesOf(frame);
   ASSERT_EQ(msgs.size(), 1u);
   auto r = nl::decodeRoute(msgs[0]);
   ASSERT_TRUE(r) << r.error().str();
@@ -165,7 +166,8 @@ TEST(FpmGolden, NhgModeRoute) {
 }
 
 TEST(FpmGolden, UpdateIsDeleteAndNewInOneFrame) {
-  auto msgs = messagesOf(hex(kUpdatePair));
+  auto frame = hex(kUpdatePair);  // the messages are views into it
+  auto msgs = messagesOf(frame);
   ASSERT_EQ(msgs.size(), 2u);
   auto del = nl::decodeRoute(msgs[0]);
   auto add = nl::decodeRoute(msgs[1]);
@@ -179,7 +181,8 @@ TEST(FpmGolden, UpdateIsDeleteAndNewInOneFrame) {
 }
 
 TEST(FpmGolden, Ipv6Route) {
-  auto msgs = messagesOf(hex(kV6Route));
+  auto frame = hex(kV6Route);  // the messages are views into it
+  auto msgs = messagesOf(frame);
   auto r = nl::decodeRoute(msgs.at(0));
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_EQ(r->family, Family::V6);
@@ -310,8 +313,9 @@ TEST(FpmFraming, FramesSplitAtEveryByteBoundary) {
     while (true) {
       auto f = r.next();
       ASSERT_TRUE(f);
-      if (!*f)
+      if (!*f) {
         break;
+      }
       want.emplace_back((*f)->begin(), (*f)->end());
     }
     ASSERT_EQ(want.size(), frames);
@@ -324,8 +328,9 @@ TEST(FpmFraming, FramesSplitAtEveryByteBoundary) {
       while (true) {
         auto f = r.next();
         ASSERT_TRUE(f);
-        if (!*f)
+        if (!*f) {
           break;
+        }
         got.emplace_back((*f)->begin(), (*f)->end());
       }
     };
@@ -343,8 +348,9 @@ TEST(FpmFraming, FramesSplitAtEveryByteBoundary) {
     while (true) {
       auto f = r.next();
       ASSERT_TRUE(f);
-      if (!*f)
+      if (!*f) {
         break;
+      }
       got.emplace_back((*f)->begin(), (*f)->end());
     }
   }
@@ -367,8 +373,9 @@ TEST(FpmFraming, BadHeadersAreErrorsAndSticky) {
   };
   for (const auto& c : cases) {
     auto bad = frame;
-    if (c.at == 3)
+    if (c.at == 3) {
       bad[2] = 0;
+    }
     bad[c.at] = c.value;
     fpm::FrameReader r;
     ASSERT_TRUE(r.append(bad));
@@ -409,8 +416,9 @@ TEST(FpmMalformed, TruncatedAtEveryLengthNeverCrashes) {
     for (size_t n = fpm::kHeaderLen; n < f.size(); ++n) {
       auto payload = std::span<const uint8_t>(f).subspan(fpm::kHeaderLen, n - fpm::kHeaderLen);
       auto msgs = nl::split(payload);
-      if (!msgs)
+      if (!msgs) {
         continue;
+      }
       for (const auto& m : *msgs) {
         (void)nl::decodeRoute(m);
         (void)nl::decodeNexthop(m);

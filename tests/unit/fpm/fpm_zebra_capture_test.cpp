@@ -39,8 +39,9 @@ std::vector<std::vector<uint8_t>> frames(const std::vector<uint8_t>& stream) {
   while (true) {
     auto f = r.next();
     EXPECT_TRUE(f) << f.error().str();
-    if (!f || !*f)
+    if (!f || !*f) {
       break;
+    }
     out.emplace_back((*f)->begin(), (*f)->end());
   }
   EXPECT_EQ(r.buffered(), 0u);
@@ -57,12 +58,15 @@ nlohmann::json describe(const nl::Message& m) {
     j["prefix"] = r->prefix().canonical().str();
     j["table"] = r->table();
     j["proto"] = r->protocol;
-    if (r->nhId)
+    if (r->nhId) {
       j["nh_id"] = *r->nhId;
-    if (r->gateway)
+    }
+    if (r->gateway) {
       j["gateways"] = {r->gateway->str()};
-    if (r->oif)
+    }
+    if (r->oif) {
       j["oif"] = *r->oif;
+    }
     if (!r->multipath.empty()) {
       j["multipath"] = nlohmann::json::array();
       for (const auto& nh : r->multipath) {
@@ -78,15 +82,19 @@ nlohmann::json describe(const nl::Message& m) {
     j["proto"] = n->protocol;
     if (n->isGroup()) {
       j["group"] = nlohmann::json::array();
-      for (const auto& e : n->group)
+      for (const auto& e : n->group) {
         j["group"].push_back(e.id);
+      }
     }
-    if (n->blackhole)
+    if (n->blackhole) {
       j["blackhole"] = true;
-    if (n->gateway)
+    }
+    if (n->gateway) {
       j["gateway"] = n->gateway->str();
-    if (n->oif)
+    }
+    if (n->oif) {
       j["oif"] = *n->oif;
+    }
   }
   return j;
 }
@@ -105,8 +113,9 @@ TEST(ZebraCapture, EveryFrameMatchesTheIndependentDecoder) {
       for (size_t k = 0; k < msgs->size(); ++k) {
         auto got = describe(msgs->at(k));
         for (const auto& [key, v] : want[i][k].items()) {
-          if (key == "flags" || key == "family" || key == "rtype")
+          if (key == "flags" || key == "family" || key == "rtype") {
             continue;
+          }
           EXPECT_EQ(got[key], v) << name << " frame " << i << " msg " << k << " field " << key;
         }
         ++total;
@@ -148,8 +157,9 @@ TEST(ZebraCapture, StreamsSplitAtEveryByteBoundary) {
         while (true) {
           auto f = r.next();
           ASSERT_TRUE(f);
-          if (!*f)
+          if (!*f) {
             break;
+          }
           got.emplace_back((*f)->begin(), (*f)->end());
         }
       }
@@ -175,18 +185,21 @@ TEST(ZebraCapture, WhatZebraSentLooksAsFpmMdSays) {
   const auto& replay = man.at("nhg_replay.bin");
   for (size_t i = 0; i < replay.size(); ++i) {
     for (const auto& m : replay[i]) {
-      if (m["type"] != "NEWNEXTHOP")
+      if (m["type"] != "NEWNEXTHOP") {
         continue;
+      }
       firstSeen.emplace(m["id"].get<uint32_t>(), i);
     }
   }
   for (size_t i = 0; i < replay.size(); ++i) {
     for (const auto& m : replay[i]) {
-      if (m["type"] != "NEWNEXTHOP" || !m.contains("group"))
+      if (m["type"] != "NEWNEXTHOP" || !m.contains("group")) {
         continue;
+      }
       for (const auto& member : m["group"]) {
-        if (firstSeen.at(member.get<uint32_t>()) > i)
+        if (firstSeen.at(member.get<uint32_t>()) > i) {
           groupBeforeMember = true;
+        }
       }
     }
   }

@@ -24,8 +24,9 @@ class DataplaneConfigTest : public ::testing::Test {
         ctx_,
         R"({"frr-hostroute:hostroute": {"frr-hostroute-dataplane:dataplane": )" + dp + "}}",
         config::Format::Json);
-    if (!tree)
+    if (!tree) {
       return Unexpected<config::ConfigError>(tree.error());
+    }
     return parseDataplaneConfig(*tree, catalogue_);
   }
   std::shared_ptr<config::YangContext> ctx_;
@@ -34,8 +35,9 @@ class DataplaneConfigTest : public ::testing::Test {
 
 TEST_F(DataplaneConfigTest, CatalogueShipsTheSoftwareAndTwoSwitchdevFamilies) {
   std::set<std::string> names;
-  for (const auto& p : catalogue_)
+  for (const auto& p : catalogue_) {
     names.insert(p.name);
+  }
   EXPECT_TRUE(names.contains("software"));
   EXPECT_TRUE(names.contains("mlxsw-spectrum"));
   EXPECT_TRUE(names.contains("mlxsw-spectrum2"));

@@ -33,8 +33,9 @@ struct CoreFixture : ::testing::Test {
   void drain() {
     for (int i = 0; i < 100; ++i) {
       auto ops = core.takeOps(1000, now);
-      if (ops.empty())
+      if (ops.empty()) {
         return;
+      }
       auto res = dp.apply(ops);
       core.onResults(res, now);
     }
@@ -48,14 +49,16 @@ struct CoreFixture : ::testing::Test {
   KernelSnapshot torFib(std::vector<std::string> prefixes) {
     KernelSnapshot s;
     s.valid = true;
-    for (const auto& p : prefixes)
+    for (const auto& p : prefixes) {
       s.replayedKeys.push_back(key(p));
+    }
     return s;
   }
   std::set<std::string> fibPrefixes() {
     std::set<std::string> out;
-    for (const auto& [k, s] : dp.fib)
+    for (const auto& [k, s] : dp.fib) {
       out.insert(k.str());
+    }
     return out;
   }
 };

@@ -23,8 +23,9 @@ struct MirrorFixture : ::testing::Test {
     auto r = res(p);
     std::vector<std::string> out;
     if (r.spec && r.spec->paths) {
-      for (const auto& x : *r.spec->paths)
+      for (const auto& x : *r.spec->paths) {
         out.push_back(x.str());
+      }
     }
     return out;
   }

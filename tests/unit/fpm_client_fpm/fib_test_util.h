@@ -56,15 +56,17 @@ inline nl::RouteMsg route(
   if (nhId != 0) {
     r.nhId = nhId;
   } else if (paths.size() == 1) {
-    if (!paths[0].gw.empty())
+    if (!paths[0].gw.empty()) {
       r.gateway = ip(paths[0].gw);
+    }
     r.oif = paths[0].ifindex;
   } else {
     for (const auto& x : paths) {
       nl::RouteNexthop nh;
       nh.ifindex = x.ifindex;
-      if (!x.gw.empty())
+      if (!x.gw.empty()) {
         nh.gateway = ip(x.gw);
+      }
       r.multipath.push_back(nh);
     }
   }
@@ -95,8 +97,9 @@ inline nl::NexthopMsg group(uint32_t id, std::vector<uint32_t> members) {
   n.id = id;
   n.nlFlags = 0x501;
   n.protocol = 11;
-  for (auto m : members)
+  for (auto m : members) {
     n.group.push_back({m, 1});
+  }
   return n;
 }
 
@@ -147,8 +150,9 @@ struct FakeDataplane {
   }
   size_t deletes() const {
     size_t n = 0;
-    for (const auto& op : log)
+    for (const auto& op : log) {
       n += op.kind == DpOpKind::Delete;
+    }
     return n;
   }
 };

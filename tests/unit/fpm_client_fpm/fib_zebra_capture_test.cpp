@@ -32,8 +32,9 @@ struct Replayer {
   void drain() {
     for (;;) {
       auto ops = core.takeOps(1000, now);
-      if (ops.empty())
+      if (ops.empty()) {
         return;
+      }
       core.onResults(dp.apply(ops), now);
     }
   }
@@ -43,8 +44,9 @@ struct Replayer {
     for (;;) {
       auto f = r.next();
       ASSERT_TRUE(f);
-      if (!*f)
+      if (!*f) {
         break;
+      }
       ASSERT_TRUE(core.onFrame(**f, now));
       drain();
     }
@@ -61,8 +63,9 @@ struct Replayer {
   }
   std::map<std::string, std::string> fib() const {
     std::map<std::string, std::string> out;
-    for (const auto& [k, s] : dp.fib)
+    for (const auto& [k, s] : dp.fib) {
       out[k.str()] = s.str();
+    }
     return out;
   }
 };

@@ -26,16 +26,18 @@ struct AdmissionFixture : ::testing::Test {
     RouteSpec s;
     s.protocol = proto;
     PathSet ps;
-    for (const auto& g : gws)
+    for (const auto& g : gws) {
       ps.push_back(Path{ip(g), "swp1", 1, false});
+    }
     s.paths = interner.intern(ps);
     return s;
   }
   std::set<std::string> admittedOf(const Admission& a, const std::vector<std::string>& prefixes) {
     std::set<std::string> out;
     for (const auto& p : prefixes) {
-      if (a.admitted(key(p)) != nullptr)
+      if (a.admitted(key(p)) != nullptr) {
         out.insert(p);
+      }
     }
     return out;
   }
@@ -50,8 +52,9 @@ TEST_F(AdmissionFixture, ShorterPrefixesFirstWhateverTheArrivalOrder) {
     std::shuffle(prefixes.begin(), prefixes.end(), rng);
     Admission a(tiny(3));
     std::vector<RouteKey> changed;
-    for (const auto& p : prefixes)
+    for (const auto& p : prefixes) {
       a.update(key(p), spec({"10.0.1.1"}), changed);
+    }
     EXPECT_EQ(admittedOf(a, prefixes), want);
     EXPECT_EQ(a.used(Resource::LpmRoutes), 3u);
     EXPECT_EQ(a.refusedCount(), 3u);
@@ -143,8 +146,9 @@ TEST_F(AdmissionFixture, ThresholdWarnsOncePerCrossing) {
   p.warnPercent = 50;
   Admission a(p);
   std::vector<RouteKey> changed;
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 4; ++i) {
     a.update(key(fmt::format("10.{}.0.0/16", i)), spec({"10.0.1.1"}), changed);
+  }
   EXPECT_TRUE(a.takeEvents().empty());
   a.update(key("10.4.0.0/16"), spec({"10.0.1.1"}), changed);
   auto ev = a.takeEvents();
@@ -153,8 +157,9 @@ TEST_F(AdmissionFixture, ThresholdWarnsOncePerCrossing) {
   EXPECT_EQ(ev[0].resource, Resource::LpmRoutes);
   a.update(key("10.5.0.0/16"), spec({"10.0.1.1"}), changed);
   EXPECT_TRUE(a.takeEvents().empty());
-  for (int i = 0; i < 3; ++i)
+  for (int i = 0; i < 3; ++i) {
     a.update(key(fmt::format("10.{}.0.0/16", i)), std::nullopt, changed);
+  }
   ev = a.takeEvents();
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_FALSE(ev[0].up);
