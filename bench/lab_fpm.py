@@ -249,7 +249,8 @@ def report(n: int, r: dict) -> bool:
         print(f"  {name:<58} {secs:>8.3f} {rate(secs):>10.0f}")
     lag_ms = (aa["last"] - ta["last"]) * 1000
     replay_s = rp["last"] - rp["first"]
-    print(f"  asic behind the ToR's kernel at the end: {lag_ms:.0f} ms")
+    print(f"  last route in the asic minus last in the ToR's kernel: {lag_ms:.0f} ms"
+          " (the two monitors' clocks; tens of ms of noise on a loaded machine)")
     for what, secs in (("BGP path end to end", e2e_s), ("FPM replay", replay_s)):
         ratio_via, ratio_nhid = rate(secs) / rate(via_s), rate(secs) / rate(nhid_s)
         print(f"  ratio {what} / ip -batch: {ratio_via:.2f} (via+dev), {ratio_nhid:.2f} (nhid);"
