@@ -2,6 +2,7 @@
 
 #include "fpm_client/dataplane_config.h"
 #include "hostroute_learner/learner_config.h"
+#include "vrrp_anycast/vrrp_config.h"
 
 namespace hr::cli {
 
@@ -13,6 +14,9 @@ config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<co
   config::ConfigError all{file, {}};
   // Every daemon's own checks, as each runs them when it loads the document.
   if (auto r = learner::parseLearnerConfig(*tree); !r) {
+    for (auto& i : r.error().issues) all.issues.push_back(i);
+  }
+  if (auto r = vrrp::parseVrrpConfig(*tree); !r) {
     for (auto& i : r.error().issues) all.issues.push_back(i);
   }
   // fpm_client's data path (the profile may come from the shipped catalogue).

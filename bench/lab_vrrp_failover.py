@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Failover of the gateway: vrrp_anycast beside keepalived, in the same lab and run.
+
+Lab: lab/topologies/vrrp.toml with a stretched VLAN (tor1 and tor2's br10 joined by a veth),
+tor1 master (priority 200), tor2 backup (100), both tracking their uplink swp1.
+  ours:       vrrp_anycast, anycast on (both ToRs route the virtual MAC), track interface swp1
+  keepalived: keepalived 2.2.7, use_vmac on br10, track_interface swp1 (classic VRRP)
+Events, each repeated --reps times:
+  uplink   tor1's swp1 goes down (then up again, and tor1 becomes master again)
+  kill     SIGKILL of the master's VRRP process on tor1 (then restarted)
+Measured (shared/VRRP.md P11: timestamps, not loss counts):
+  traffic  the longest gap between consecutive replies of h11's pings to hs1 behind the spine
+           (ping -D -i 0.01, IPv4 and IPv6) from just before the event until the new master
+           is established; h11 sits behind tor1, the ToR that fails
+  election time from the event to the first advertisement of the new master (tor2), seen by
+           a capture on h21, IPv4 and IPv6
+The baseline figure for the pings' own cadence is the median gap, printed beside.
+
+  HR_BUILD_DIR=build HRLAB_PREFIX=hrvr /usr/bin/python3 bench/lab_vrrp_failover.py [--reps N]
+Exit status 1 if our election is slower than keepalived's for an event (the target: max
+over the repetitions, 10 % + 50 ms of slack for the shared CPUs) or the hosts' median
+outage exceeds keepalived's by more than 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "lab"))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+import hrlab  # noqa: E402
+from hrlab import Observation, wait_until  # noqa: E402
+from vrrp_support import Pinger, config, group  # noqa: E402
+
+HS1_4, HS1_6 = "10.200.0.10", "2001:db8:200::10"
+PING_INTERVAL = 0.01
+
+SNIFFER = r"""
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("eth0", 0))
+while True:
+    f = s.recv(2048)
+    t = time.time()
+    et = struct.unpack(">H", f[12:14])[0]
+    if et == 0x0800 and f[23] == 112:
+        ihl = (f[14] & 15) * 4
+        v = f[14 + ihl:]
+        print(f"{t:.6f} 4 {socket.inet_ntop(socket.AF_INET, f[26:30])} {v[1]} {v[2]}", flush=True)
+    elif et == 0x86dd and f[20] == 112:
+        v = f[54:]
+        print(f"{t:.6f} 6 {socket.inet_ntop(socket.AF_INET6, f[22:38])} {v[1]} {v[2]}", flush=True)
+"""
+
+KEEPALIVED = """global_defs {{
+    router_id {ns}
+    vrrp_version 3
+}}
+vrrp_instance VI4 {{
+    state BACKUP
+    interface br10
+    virtual_router_id 10
+    priority {prio}
+    advert_int 1
+    use_vmac vrrp4-10
+    track_interface {{
+        swp1
+    }}
+    virtual_ipaddress {{
+        10.1.0.1/24
+    }}
+}}
+vrrp_instance VI6 {{
+    state BACKUP
+    interface br10
+    virtual_router_id 10
+    priority {prio}
+    advert_int 1
+    use_vmac vrrp6-10
+    native_ipv6
+    track_interface {{
+        swp1
+    }}
+    virtual_ipaddress {{
+        2001:db8:1::1/64
+    }}
+}}
+"""
+
+
+class Sniffer:
+    def __init__(self, lab, host):
+        self.path = lab.node_workdir(host) / "vrrp-adverts.txt"
+        self.proc = lab.popen(host, ["/usr/bin/python3", "-u", "-c", SNIFFER], log=self.path)
+
+    def adverts(self, since=0.0):
+        out = []
+        for line in self.path.read_text(errors="replace").splitlines():
+            p = line.split()
+            if len(p) == 5 and p[3] == "10":
+                t = float(p[0])
+                if t >= since:
+                    out.append((t, int(p[1]), p[2], int(p[4])))
+        return out
+
+
+class Ours:
+    name = "vrrp_anycast"
+
+    def __init__(self, lab):
+        self.lab = lab
+
+    def cfg(self, prio):
+        track = {"interface": [{"name": "swp1", "priority-decrement": 150}]}
+        return config(groups=[group(prio, track=track)], on_stop="remove")
+
+    def start(self, tor, prio):
+        self.lab.start_daemon(tor, "vrrp_anycast", config=self.cfg(prio))
+
+    def stop(self, tor):
+        self.lab.stop_daemon(tor, "vrrp_anycast")
+
+    def kill(self, tor):
+        self.lab.kill_daemon(tor, "vrrp_anycast")
+
+    def restart_after_kill(self, tor, prio):
+        self.start(tor, prio)  # adopts its interfaces
+
+
+class Keepalived:
+    name = "keepalived"
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.procs = {}
+
+    def _dir(self, tor):
+        return self.lab.node_workdir(tor)
+
+    def start(self, tor, prio):
+        d = self._dir(tor)
+        (d / "keepalived.conf").write_text(KEEPALIVED.format(ns=self.lab.ns(tor), prio=prio))
+        self.procs[tor] = self.lab.popen(tor, ["keepalived", "-n", "-l", "-D", "-P", "-R", "-f", str(d / "keepalived.conf"),
+                             "-p", str(d / "ka.pid"), "-r", str(d / "ka-vrrp.pid"), "-c", str(d / "ka-check.pid")],
+                       log=d / "keepalived.log")
+        wait_until(lambda: (d / "ka-vrrp.pid").exists(), timeout=10, desc=f"keepalived on {tor}")
+
+    def _pids(self, tor):
+        d = self._dir(tor)
+        out = []
+        for f in ("ka-vrrp.pid", "ka.pid"):
+            try:
+                out.append(int((d / f).read_text().split()[0]))
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
+
+    def stop(self, tor):
+        p = self.procs.pop(tor, None)
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGTERM)  # the parent stops its VRRP child, which removes its VMACs
+            p.wait(timeout=10)
+
+    def kill(self, tor):
+        for pid in self._pids(tor):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        p = self.procs.pop(tor, None)
+        if p is not None:
+            p.wait(timeout=10)
+
+    def restart_after_kill(self, tor, prio):
+        # SIGKILL leaves its VMACs, VIPs and nft tables (shared/VRRP.md P4): clean by hand.
+        self.lab.run(tor, "ip link del vrrp4-10; ip link del vrrp6-10; nft delete table ip keepalived; "
+                          "nft delete table ip6 keepalived", check=False)
+        for f in ("ka.pid", "ka-vrrp.pid", "ka-check.pid"):
+            (self._dir(tor) / f).unlink(missing_ok=True)
+        self.start(tor, prio)
+
+
+def sources(lab, tor):
+    v4 = "10.1.0.2" if tor == "tor1" else "10.1.0.3"
+    out = lab.run(tor, "ip -6 -o addr show dev br10 scope link").stdout.split()
+    return {4: v4, 6: out[3].split("/")[0]}
+
+
+def wait_master(sniffer, src, timeout=20.0):
+    """Both families: the latest advertisement (within 1.5 s) comes from `src` at priority > 0."""
+    def check():
+        now = time.time()
+        recent = sniffer.adverts(now - 1.5)
+        seen = {}
+        for t, fam, s, prio in recent:
+            seen[fam] = (s, prio)
+        ok = all(fam in seen and seen[fam][0] == src[fam] and seen[fam][1] > 0 for fam in (4, 6))
+        return Observation(ok, observed=seen, expected={f: (src[f], ">0") for f in (4, 6)})
+    wait_until(check, timeout=timeout, interval=0.1, desc="master advertisements")
+
+
+def gaps(replies, t_from, t_to):
+    """(longest gap, median gap, start of the longest gap)"""
+    ts = sorted(t for t, _ in replies if t_from <= t <= t_to)
+    if len(ts) < 2:
+        return None, None, None
+    d = [(b - a, a) for a, b in zip(ts, ts[1:])]
+    worst = max(d)
+    return worst[0], statistics.median(x for x, _ in d), worst[1]
+
+
+def one_event(lab, impl, event, sniffer, pingers, src1, src2):
+    wait_master(sniffer, src1)
+    time.sleep(1.0)  # pacing, not a wait for a state: one steady second of traffic before the event
+    t0 = time.time()
+    if event == "uplink":
+        lab.link_down("tor1", "swp1")
+    else:
+        impl.kill("tor1")
+    wait_master(sniffer, src2, timeout=20)
+    first = {}
+    for t, fam, s, prio in sniffer.adverts(t0):
+        if s == src2[fam] and prio > 0 and fam not in first:
+            first[fam] = t - t0
+    t_end = time.time() + 1.0
+    for p in pingers.values():
+        wait_until(lambda p=p: any(t > t_end for t, _ in p.replies()), timeout=10, desc="traffic after failover")
+    res = {"election4": first.get(4), "election6": first.get(6)}
+    for k, p in pingers.items():
+        res[f"gap_{k}"], res[f"cadence_{k}"], at = gaps(p.replies(), t0 - 0.5, t_end)
+        if at is not None:
+            res[f"gap_at_{k}"] = at - t0
+    print(f"  {impl.name} {event}: " + ", ".join(
+        f"{k} {v * 1000:.0f} ms" for k, v in res.items() if v is not None and not k.startswith("cadence")), flush=True)
+    # Restore: tor1 master again.
+    if event == "uplink":
+        lab.link_up("tor1", "swp1")
+    else:
+        impl.restart_after_kill("tor1", 200)
+    wait_master(sniffer, src1, timeout=30)
+    return res
+
+
+def run(lab, impl, reps, sniffer, src1, src2):
+    impl.start("tor1", 200)
+    impl.start("tor2", 100)
+    pingers = {"v4": Pinger(lab, "h11", HS1_4, interval=PING_INTERVAL),
+               "v6": Pinger(lab, "h11", HS1_6, interval=PING_INTERVAL)}
+    results = {}
+    try:
+        for event in ("uplink", "kill"):
+            results[event] = [one_event(lab, impl, event, sniffer, pingers, src1, src2) for _ in range(reps)]
+    finally:
+        stats = {k: p.stop() for k, p in pingers.items()}
+        results["dups"] = sum(r["dups"] for r in stats.values())
+        results["sent"] = sum(r["sent"] for r in stats.values())
+        impl.stop("tor1")
+        impl.stop("tor2")
+    return results
+
+
+def summary(rs, key):
+    xs = [r[key] for r in rs if r[key] is not None]
+    if not xs:
+        return None, None
+    return statistics.median(xs) * 1000, max(xs) * 1000
+
+
+def fmt(x):
+    return "   -  " if x is None else f"{x:6.0f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+    prefix = os.environ.get("HRLAB_PREFIX", "hrvr")
+    lab = hrlab.Lab.from_file(ROOT / "lab" / "topologies" / "vrrp.toml", prefix=prefix)
+    ok = True
+    with lab:
+        for tor in ("tor1", "tor2"):
+            lab.wait_route(tor, "0.0.0.0/0", protocol="bgp", timeout=20)
+        lab.add_link("tor1", "isl", "tor2", "isl", a_bridge="br10", b_bridge="br10")
+        sniffer = Sniffer(lab, "h21")
+        src1, src2 = sources(lab, "tor1"), sources(lab, "tor2")
+        all_results = {}
+        for impl in (Ours(lab), Keepalived(lab)):
+            print(f"running {impl.name} ({args.reps} x uplink, {args.reps} x kill)...", flush=True)
+            all_results[impl.name] = run(lab, impl, args.reps, sniffer, src1, src2)
+
+    print()
+    print("Failover of the gateway, tor1 (master, 200) -> tor2 (100), stretched VLAN, 1 s adverts.")
+    print("Times in ms: median / max over the repetitions. 'traffic' = longest gap between h11's")
+    print("ping replies (hs1 behind the spine) across the event; 'cadence' = the pings' median gap.")
+    print()
+    print(f"{'event':<8} {'speaker':<13} {'election v4':>13} {'election v6':>13} {'traffic v4':>13} {'traffic v6':>13} {'cadence':>8}")
+    for event in ("uplink", "kill"):
+        rows = {}
+        for name, res in all_results.items():
+            rs = res[event]
+            e4, e6 = summary(rs, "election4"), summary(rs, "election6")
+            g4, g6 = summary(rs, "gap_v4"), summary(rs, "gap_v6")
+            cad = summary(rs, "cadence_v4")[0]
+            rows[name] = (e4, e6, g4, g6)
+            print(f"{event:<8} {name:<13} {fmt(e4[0])} /{fmt(e4[1])} {fmt(e6[0])} /{fmt(e6[1])} "
+                  f"{fmt(g4[0])} /{fmt(g4[1])} {fmt(g6[0])} /{fmt(g6[1])} {fmt(cad)}")
+        o, k = rows["vrrp_anycast"], rows["keepalived"]
+        for i, what in ((0, "election v4"), (1, "election v6")):
+            if o[i][0] is not None and k[i][0] is not None:
+                ratio = o[i][0] / k[i][0] if k[i][0] else float("inf")
+                print(f"{'':<8} ratio ours/keepalived, {what}: {ratio:.2f}")
+                if o[i][1] > k[i][1] * 1.1 + 50:
+                    print(f"{'':<8} TARGET MISSED: our {what} is slower than keepalived's")
+                    ok = False
+        for i, what in ((2, "traffic v4"), (3, "traffic v6")):
+            if o[i][0] is not None and k[i][0] is not None and o[i][0] > k[i][0] + 100:
+                print(f"{'':<8} TARGET MISSED: hosts' {what} outage (median) longer than keepalived's")
+                ok = False
+    print()
+    for name, res in all_results.items():
+        print(f"{name}: {res['dups']} duplicate replies in {res['sent']} pings over the run "
+              "(two routers routing the same frame)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

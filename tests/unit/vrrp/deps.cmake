@@ -1,0 +1,1 @@
+set(HR_TEST_DEPS_vrrp vrrp_anycast_lib)
