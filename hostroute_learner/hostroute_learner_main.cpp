@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   hr::Daemon d("hostroute_learner", "frr-hostroute host learner: learns attached hosts and publishes /32 and /128 host routes");
   hr::learner::LearnerConfig running;
 
-  d.setConfigHandler([&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
+  d.addConfigHandler([&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
     auto c = hr::learner::parseLearnerConfig(tree);
     if (!c) return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
     return hr::Daemon::ApplyFn([&running, c = std::move(*c)]() mutable { running = std::move(c); });
