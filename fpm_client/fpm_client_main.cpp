@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/daemon/daemon.h"
+#include "fpm_client/dataplane_service.h"
 #include "fpm_client/host_route_service.h"
 
 int main(int argc, char** argv) {
@@ -13,12 +14,11 @@ int main(int argc, char** argv) {
       "the data path");
 
   // --- host routes (ZAPI) ---
-  // The learner's host routes into zebra (docs/zapi.md). The Daemon has one slot each for
-  // the config step, IPC messages, disconnects and stop: other parts of fpm_client chain
-  // their own handlers into these lambdas.
+  // The learner's host routes into zebra (docs/zapi.md). Each part of fpm_client adds its
+  // own config step and handlers; the Daemon runs them all.
   hr::fpm_client::HostRouteService hostRoutes(d);
   hostRoutes.addOptions(d.cli());
-  d.setConfigHandler([&](const hr::config::DataTree& tree) { return hostRoutes.prepare(tree); });
+  d.addConfigHandler([&](const hr::config::DataTree& tree) { return hostRoutes.prepare(tree); });
   d.onMessage(
       [&](hr::ipc::Channel& ch, const hr::ipc::Envelope& e) { hostRoutes.onMessage(ch, e); });
   d.onDisconnect([&](hr::ipc::Channel& ch) { hostRoutes.onDisconnect(ch); });
@@ -37,9 +37,12 @@ int main(int argc, char** argv) {
       [&](const std::vector<std::string>& a) { return hostRoutes.checkFrr(a); });
 
   // --- data path (FPM) ---
+  hr::fpm_client::DataplaneService dataplane(d);
+  d.addConfigHandler([&dataplane](const hr::config::DataTree& t) { return dataplane.prepare(t); });
 
-  if (auto rc = d.parse(argc, argv))
+  if (auto rc = d.parse(argc, argv)) {
     return *rc;
+  }
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "fpm_client: %s\n", st.error().message.c_str());
     return 1;

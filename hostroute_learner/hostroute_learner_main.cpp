@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   hr::learner::LearnerConfig running;
   std::unique_ptr<hr::learner::Learner> learner;
 
-  d.setConfigHandler(
+  d.addConfigHandler(
       [&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
         auto c = hr::learner::parseLearnerConfig(tree);
         if (!c) {

@@ -1,5 +1,6 @@
 #include "tools/validate.h"
 
+#include "fpm_client/dataplane_config.h"
 #include "fpm_client/injection_config.h"
 #include "hostroute_learner/learner_config.h"
 #include "vrrp_anycast/vrrp_config.h"
@@ -23,6 +24,12 @@ config::ConfigResult<config::DataTree> validateDocument(
       all.issues.push_back(i);
   }
   if (auto r = vrrp::parseVrrpConfig(*tree); !r) {
+    for (auto& i : r.error().issues) all.issues.push_back(i);
+  }
+  // fpm_client's data path (the profile may come from the shipped catalogue).
+  if (auto cat = fpm_client::loadProfileCatalogue(ctx); !cat) {
+    all.issues.push_back({"", cat.error().message});
+  } else if (auto r = fpm_client::parseDataplaneConfig(*tree, *cat); !r) {
     for (auto& i : r.error().issues) all.issues.push_back(i);
   }
   if (!all.issues.empty()) {

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<hr::vrrp::Service> service;
   hr::vrrp::VrrpConfig pending;
 
-  d.setConfigHandler(
+  d.addConfigHandler(
       [&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
         auto c = hr::vrrp::parseVrrpConfig(tree);
         if (!c)

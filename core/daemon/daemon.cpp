@@ -173,17 +173,17 @@ Status Daemon::init() {
   HR_TRY(control_, ipc::ControlServer::listen(*loop_, paths_.socketPath(name_), counters_));
   control_->onMessage([this](ipc::Channel& ch, const ipc::Envelope& e) { handleMessage(ch, e); });
   control_->onDisconnect([this](ipc::Channel& ch) {
-    if (onDisconnect_) onDisconnect_(ch);
+    for (auto& fn : onDisconnect_) fn(ch);
   });
 
   HR_TRY_VOID(loop_->onSignal(SIGTERM, [this] {
     spdlog::info("event=stopping reason=SIGTERM");
-    if (onStop_) onStop_();
+    for (auto& fn : onStop_) fn();
     loop_->stop();
   }));
   HR_TRY_VOID(loop_->onSignal(SIGINT, [this] {
     spdlog::info("event=stopping reason=SIGINT");
-    if (onStop_) onStop_();
+    for (auto& fn : onStop_) fn();
     loop_->stop();
   }));
   HR_TRY_VOID(loop_->onSignal(SIGHUP, [this] { (void)reload(); }));
@@ -203,18 +203,23 @@ config::ConfigResult<Daemon::ApplyFn> Daemon::loadCandidate(config::DataTree& ou
   if (!tree) {
     return Unexpected<config::ConfigError>(std::move(tree).error());
   }
-  ApplyFn apply = [] {};
-  if (prepare_) {
-    auto p = prepare_(*tree);
+  std::vector<ApplyFn> applies;
+  config::ConfigError err{configFile_, {}};
+  for (auto& prepare : prepare_) {
+    auto p = prepare(*tree);
     if (!p) {
-      auto err = std::move(p).error();
-      err.file = configFile_;
-      return Unexpected<config::ConfigError>(std::move(err));
+      for (auto& issue : p.error().issues) err.issues.push_back(std::move(issue));
+    } else {
+      applies.push_back(std::move(*p));
     }
-    apply = std::move(*p);
+  }
+  if (!err.issues.empty()) {
+    return Unexpected<config::ConfigError>(std::move(err));
   }
   out = std::move(*tree);
-  return apply;
+  return ApplyFn([applies = std::move(applies)] {
+    for (const auto& apply : applies) apply();
+  });
 }
 
 Result<std::string> Daemon::reload() {
@@ -282,7 +287,7 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       for (const auto& t : e.subscribe().topics()) {
         if (!ch.subscribed(t)) ch.subscriptions().push_back(t);
       }
-      if (onMessage_) onMessage_(ch, e);  // the daemon may push an initial snapshot
+      for (auto& fn : onMessage_) fn(ch, e);  // a part may push an initial snapshot
       return;
     case ipc::Envelope::kShow: {
       auto* r = reply.mutable_show_reply();
@@ -342,9 +347,7 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       return;
     }
     default:
-      if (onMessage_) {
-        onMessage_(ch, e);
-      }
+      for (auto& fn : onMessage_) fn(ch, e);
       return;
   }
 }

@@ -52,21 +52,28 @@ class Daemon {
   CLI::App& cli() {
     return app_;
   }
-  void setConfigHandler(PrepareFn fn) {
-    prepare_ = std::move(fn);
+  // Each part of a daemon adds its own handlers; the Daemon runs all of them, in the order
+  // they were added.
+  //
+  // Config: a commit prepares every part (collecting every part's issues) and applies them
+  // only if all succeeded, so a document is applied whole or not at all.
+  void addConfigHandler(PrepareFn fn) {
+    prepare_.push_back(std::move(fn));
   }
   void addShow(const std::string& topic, const std::string& help, ShowFn fn);
   void addCommand(const std::string& name, const std::string& help, CommandFn fn);
-  // Envelopes other than Hello/Show/Command/Subscribe (route intents, status, ...).
+  // Envelopes other than Hello/Show/Command (route intents, status, ...), and Subscribe
+  // after the built-in bookkeeping. Every handler sees every message and ignores the ones it
+  // does not own.
   void onMessage(MessageFn fn) {
-    onMessage_ = std::move(fn);
+    onMessage_.push_back(std::move(fn));
   }
   void onDisconnect(std::function<void(ipc::Channel&)> fn) {
-    onDisconnect_ = std::move(fn);
+    onDisconnect_.push_back(std::move(fn));
   }
   // Runs on SIGTERM before the loop stops (e.g. a final message to a peer).
   void onStop(std::function<void()> fn) {
-    onStop_ = std::move(fn);
+    onStop_.push_back(std::move(fn));
   }
 
   // Parses the command line. Returns an exit code when the program should exit now (--help,
@@ -141,7 +148,7 @@ class Daemon {
   std::string pidPath_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
-  PrepareFn prepare_;
+  std::vector<PrepareFn> prepare_;
   struct Show {
     std::string help;
     ShowFn fn;
@@ -152,9 +159,9 @@ class Daemon {
   };
   std::map<std::string, Show> shows_;
   std::map<std::string, Command> commands_;
-  MessageFn onMessage_;
-  std::function<void(ipc::Channel&)> onDisconnect_;
-  std::function<void()> onStop_;
+  std::vector<MessageFn> onMessage_;
+  std::vector<std::function<void(ipc::Channel&)>> onDisconnect_;
+  std::vector<std::function<void()>> onStop_;
 };
 
 }  // namespace hr

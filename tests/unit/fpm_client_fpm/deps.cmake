@@ -1,0 +1,1 @@
+set(HR_TEST_DEPS_fpm_client_fpm fpm_client_lib)
