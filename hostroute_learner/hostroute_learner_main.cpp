@@ -1,35 +1,93 @@
 // hostroute_learner: learns the hosts attached to this switch and publishes a host-route
-// intent for each (docs/architecture.md). Wiring only.
+// intent for each (docs/host-routing.md, docs/architecture.md). Wiring only.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <memory>
 
 #include "core/daemon/daemon.h"
+#include "hostroute_learner/learner.h"
 #include "hostroute_learner/learner_config.h"
 
 int main(int argc, char** argv) {
-  hr::Daemon d("hostroute_learner", "frr-hostroute host learner: learns attached hosts and publishes /32 and /128 host routes");
+  hr::Daemon d(
+      "hostroute_learner",
+      "frr-hostroute host learner: learns attached hosts and publishes /32 and /128 host routes");
   hr::learner::LearnerConfig running;
+  std::unique_ptr<hr::learner::Learner> learner;
 
-  d.addConfigHandler([&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
-    auto c = hr::learner::parseLearnerConfig(tree);
-    if (!c) return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
-    return hr::Daemon::ApplyFn([&running, c = std::move(*c)]() mutable { running = std::move(c); });
-  });
-  d.addShow("learning", "effective learning configuration", [&](const std::vector<std::string>&) -> hr::Result<nlohmann::json> {
-    nlohmann::json ifs = nlohmann::json::array();
-    for (const auto& i : running.interfaces) {
-      nlohmann::json subnets = nlohmann::json::array();
-      for (const auto& s : i.subnets) subnets.push_back(s.str());
-      ifs.push_back({{"name", i.name}, {"learning", i.learning}, {"subnets", subnets}, {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
-    }
-    return nlohmann::json{{"enabled", running.enabled}, {"interfaces", ifs}, {"maxHosts", running.maxHosts}, {"holdTimeSeconds", running.holdTime.count()}};
-  });
+  d.addConfigHandler(
+      [&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
+        auto c = hr::learner::parseLearnerConfig(tree);
+        if (!c) {
+          return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
+        }
+        return hr::Daemon::ApplyFn([&running, &learner, c = std::move(*c)]() mutable {
+          running = std::move(c);
+          if (learner) {
+            learner->configure(running);
+          }
+        });
+      });
+  d.addShow(
+      "learning",
+      "effective learning configuration",
+      [&](const std::vector<std::string>&) -> hr::Result<nlohmann::json> {
+        nlohmann::json ifs = nlohmann::json::array();
+        for (const auto& i : running.interfaces) {
+          nlohmann::json subnets = nlohmann::json::array();
+          for (const auto& s : i.subnets) {
+            subnets.push_back(s.str());
+          }
+          ifs.push_back(
+              {{"name", i.name},
+               {"learning", i.learning},
+               {"subnets", subnets},
+               {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
+        }
+        nlohmann::json gws = nlohmann::json::array();
+        for (const auto& g : running.gatewayAddresses) {
+          gws.push_back(g.str());
+        }
+        return nlohmann::json{
+            {"enabled", running.enabled},
+            {"interfaces", ifs},
+            {"maxHosts", running.maxHosts},
+            {"holdTimeSeconds", running.holdTime.count()},
+            {"gatewayAddresses", gws}};
+      });
+  d.addShow(
+      "hosts",
+      "learned hosts: show hosts [ADDRESS] [vrf NAME] [all]",
+      [&](const std::vector<std::string>& args) -> hr::Result<nlohmann::json> {
+        if (!learner) {
+          return hr::fail("learner.starting", "the learner is starting");
+        }
+        return learner->showHosts(args);
+      });
+  d.addCommand(
+      "clear",
+      "clear host ADDRESS [freeze|duplicate] [vrf NAME]",
+      [&](const std::vector<std::string>& args) -> hr::Result<std::string> {
+        if (!learner) {
+          return hr::fail("learner.starting", "the learner is starting");
+        }
+        return learner->command(args);
+      });
 
-  if (auto rc = d.parse(argc, argv)) return *rc;
+  if (auto rc = d.parse(argc, argv)) {
+    return *rc;
+  }
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "hostroute_learner: %s\n", st.error().message.c_str());
     return 1;
   }
-  return d.run();
+  learner = std::make_unique<hr::learner::Learner>(d.loop(), d.counters(), d.paths());
+  if (auto st = learner->start(running); !st) {
+    std::fprintf(stderr, "hostroute_learner: %s\n", st.error().str().c_str());
+    return 1;
+  }
+  int rc = d.run();
+  learner.reset();
+  return rc;
 }

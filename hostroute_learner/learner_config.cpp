@@ -6,13 +6,16 @@ namespace hr::learner {
 
 const InterfaceConfig* LearnerConfig::interface(const std::string& name) const {
   for (const auto& i : interfaces) {
-    if (i.name == name) return &i;
+    if (i.name == name) {
+      return &i;
+    }
   }
   return nullptr;
 }
 
 std::chrono::milliseconds LearnerConfig::probeStart() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(holdTime) - probeInterval * probeRetries;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(holdTime) -
+         probeInterval * probeRetries;
 }
 
 config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& tree) {
@@ -24,7 +27,9 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
   }
   auto prefixLeaf = [&](const config::Node& n, const char* leaf) -> std::optional<Prefix> {
     auto v = n.leaf(leaf);
-    if (!v) return std::nullopt;
+    if (!v) {
+      return std::nullopt;
+    }
     auto p = Prefix::parse(*v);
     if (!p) {
       issues.push_back({n.path() + "/" + leaf, p.error().message});
@@ -38,11 +43,26 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
     InterfaceConfig ic;
     ic.name = ifn.str("name");
     for (const auto& s : ifn.children("subnet")) {
-      if (auto p = prefixLeaf(s, "prefix")) ic.subnets.push_back(*p);
+      if (auto p = prefixLeaf(s, "prefix")) {
+        ic.subnets.push_back(*p);
+      }
     }
     if (auto l = ifn.child("learning")) {
       ic.learning = l->boolean("enabled");
-      if (auto m = l->leaf("max-hosts")) ic.maxHosts = static_cast<uint32_t>(std::stoul(*m));
+      if (auto m = l->leaf("max-hosts")) {
+        ic.maxHosts = static_cast<uint32_t>(std::stoul(*m));
+      }
+    }
+    // The VRRP helper's module augments the interface with vrrp/group/virtual-address; read
+    // it by node name so the learner neither depends on that module nor needs it loaded.
+    for (const auto& v : ifn.children("vrrp")) {
+      for (const auto& g : v.children("group")) {
+        for (const auto& a : g.leafList("virtual-address")) {
+          if (auto ip = IpAddress::parse(a)) {
+            c.gatewayAddresses.push_back(*ip);
+          }
+        }
+      }
     }
     c.interfaces.push_back(std::move(ic));
   }
@@ -61,10 +81,13 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
       }
     }
     for (const auto& e : learning->leafList("excluded-address")) {
-      if (auto a = IpAddress::parse(e)) c.excluded.push_back(*a);
+      if (auto a = IpAddress::parse(e)) {
+        c.excluded.push_back(*a);
+      }
     }
     if (auto inj = learning->child("injection")) {
-      c.injection = inj->str("method", "zapi") == "kernel-table" ? InjectionMethod::KernelTable : InjectionMethod::Zapi;
+      c.injection = inj->str("method", "zapi") == "kernel-table" ? InjectionMethod::KernelTable
+                                                                 : InjectionMethod::Zapi;
       c.kernelTable = static_cast<uint32_t>(inj->u64("kernel-table", 10));
       c.distance = static_cast<uint8_t>(inj->u64("distance", 10));
     }
@@ -83,6 +106,10 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
       c.maxMoves = static_cast<uint16_t>(m->u64("max-moves", 5));
       c.moveWindow = std::chrono::seconds(m->u64("window", 180));
       c.freezeTime = std::chrono::seconds(m->u64("freeze-time", 1800));
+      c.verifyTime = std::chrono::milliseconds(m->u64("verify-time", 300));
+    }
+    if (auto t = learning->child("timeline")) {
+      c.timelineLength = static_cast<uint8_t>(t->u64("length", 8));
     }
   }
 
@@ -90,7 +117,12 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
   for (const auto& ifn : root->children("interface")) {
     auto l = ifn.child("learning");
     if (l && l->leaf("max-hosts") && std::stoul(*l->leaf("max-hosts")) > c.maxHosts) {
-      issues.push_back({l->path() + "/max-hosts", fmt::format("{} exceeds the global cap learning/limits/max-hosts ({})", *l->leaf("max-hosts"), c.maxHosts)});
+      issues.push_back(
+          {l->path() + "/max-hosts",
+           fmt::format(
+               "{} exceeds the global cap learning/limits/max-hosts ({})",
+               *l->leaf("max-hosts"),
+               c.maxHosts)});
     }
     auto subnets = ifn.children("subnet");
     for (size_t i = 0; i < subnets.size(); ++i) {
@@ -98,7 +130,9 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
         auto a = Prefix::parse(subnets[i].str("prefix"));
         auto b = Prefix::parse(subnets[j].str("prefix"));
         if (a && b && (a->contains(*b) || b->contains(*a))) {
-          issues.push_back({subnets[j].path(), fmt::format("subnet {} overlaps {} on the same interface", b->str(), a->str())});
+          issues.push_back(
+              {subnets[j].path(),
+               fmt::format("subnet {} overlaps {} on the same interface", b->str(), a->str())});
         }
       }
     }

@@ -47,6 +47,14 @@ struct LearnerConfig {
   uint16_t maxMoves = 5;
   std::chrono::seconds moveWindow{180};
   std::chrono::seconds freezeTime{1800};
+  // How long the old binding of a host that shows up elsewhere (another port or MAC here, or
+  // another router's route) has to answer before the host is moved or withdrawn.
+  std::chrono::milliseconds verifyTime{300};
+  // Events kept per host in its timeline (0 = no timeline).
+  uint8_t timelineLength = 8;
+  // Gateway / anycast addresses never learned: the VRRP virtual addresses of this document
+  // (hostroute/interface/vrrp/group/virtual-address, read by node name, may be absent).
+  std::vector<IpAddress> gatewayAddresses;
 
   const InterfaceConfig* interface(const std::string& name) const;
   // When probing of a quiet host starts: hold-time minus retries x interval.

@@ -1,0 +1,458 @@
+// HostTable: the learner's pure core (CONVENTIONS §1). It maps (event, now) to actions:
+// no fds, no syscalls, no clock reads. Adapters feed it observations (kernel neighbour
+// entries, snooped ARP/ND), interface knowledge, zebra's route state and other routers'
+// routes, and carry its actions out (probes on the wire, route intents to fpm_client, log
+// lines).
+//
+// Structures
+//   hosts: a slab of Host entries (~100 bytes) indexed by (VRF, address), each on exactly
+//   one intrusive list:
+//     active   ordered by last-seen: the head is the next host to go quiet
+//     due      quiet hosts that need a probe now (sent as the probe budget allows)
+//     waiting  probes sent, ordered by when the answer is overdue
+//     tomb     withdrawn hosts kept a while (timeline, move counting), ordered by expiry
+//   side maps for the rare states: verifications (a move or another router's route being
+//   checked), duplicates, frozen hosts; a bounded cache of refused addresses (why a host
+//   was not learned, counted and logged once); a per-host timeline ring in one pool.
+//
+// Event flow
+//   observe() -> admission (config + interfaces) -> new host: publish (claim) | same
+//   binding: alive | other binding: verify the old one (probe), then move or conflict
+//   tick() -> verifications due, probes due within the budget, withdrawals, expiries
+//   remoteRoute(present) -> verify the local host at once -> withdraw or keep (shared)
+//   routeStatus() -> "installed in zebra" per host
+//
+// Probing: ARP (RFC 826) / NS (RFC 4861 §7.3) unicast to the host's MAC from the switch's
+// own address on the interface (never a gateway/anycast one); RFC 5227 probe (sender
+// 0.0.0.0) when the interface has no address of its own. Moves and freezing follow RFC 7432
+// §15's duplicate detection (N moves in M seconds), see docs/host-routing.md.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/event_loop.h"
+#include "core/net/addr.h"
+#include "core/result.h"
+#include "hostroute_learner/interfaces.h"
+#include "hostroute_learner/learner_config.h"
+
+namespace hr::learner {
+
+// Where an observation came from.
+enum class Source : uint8_t {
+  Neighbor,       // kernel neighbour table (netlink)
+  ArpRequest,     // a request from the host
+  ArpReply,       // a reply from the host (to us: a probe answer)
+  Garp,           // gratuitous ARP (sender == target)
+  ArpProbe,       // RFC 5227 probe for `ip` by `mac` (sender 0.0.0.0): noted, not learned
+  Ns,             // neighbour solicitation from the host
+  Na,             // solicited neighbour advertisement
+  UnsolicitedNa,  // unsolicited advertisement
+  DadNs,          // DAD solicitation for `ip` by `mac`: noted, not learned
+  Count
+};
+const char* sourceName(Source s);
+
+struct Observation {
+  int ifindex = 0;  // the L3 (learning) interface
+  int port = 0;     // the bridge port it arrived on; 0 = unknown
+  IpAddress ip;
+  MacAddress mac;
+  Source source = Source::Neighbor;
+  bool extLearned = false;  // NTF_EXT_LEARNED: another control plane owns it
+  bool confirms = true;     // evidence of life now (any packet; a REACHABLE neighbour)
+  bool fromDump = false;    // part of the start-up dump (not a new arrival: no claim)
+};
+
+// Why a host is in its state, or why it was refused / withdrawn.
+enum class Reason : uint8_t {
+  None,
+  // admission
+  LearningDisabled,
+  UnknownInterface,
+  NotLearningInterface,
+  SourceDisabled,
+  ExternallyLearned,
+  Unspecified,
+  Multicast,
+  Broadcast,
+  Loopback,
+  LinkLocal,
+  BadMac,
+  OwnMac,
+  OwnAddress,
+  GatewayAddress,
+  Excluded,
+  OutsideSubnet,
+  InterfaceCap,
+  GlobalCap,
+  // states / withdrawals
+  Learned,
+  Alive,
+  Quiet,
+  Moved,
+  Aged,
+  MovedAway,
+  Config,
+  InterfaceGone,
+  Cleared,
+  Count
+};
+const char* reasonName(Reason r);
+
+enum class HostState : uint8_t { Free, Active, Probing, Withdrawn };
+const char* stateName(HostState s);
+
+// The route's state in zebra as fpm_client reports it (ipc RouteState values).
+enum class RouteState : uint8_t { Unknown, Pending, Installed, Failed, Removed, Shadowed, Waiting };
+const char* routeStateName(RouteState s);
+
+enum class ProbeReason : uint8_t { Aging, VerifyMove, VerifyRemote };
+
+// After a host arrives here (a claim), another router's copy of its route is the old
+// location being replaced, not a second location: the remote-route signal is only checked
+// once this grace has passed (fpm_client's claim window is 2 s by default).
+constexpr std::chrono::seconds kClaimGrace{3};
+
+// Host-route flags (ipc HostRouteFlags).
+constexpr uint32_t kFlagClaim = 1;
+constexpr uint32_t kFlagShared = 2;
+
+struct ProbeAction {
+  int sendIfindex = 0;  // the interface to send on (a bridge port to check one binding)
+  int ifindex = 0;      // the host's L3 interface
+  IpAddress target;
+  MacAddress dstMac;
+  bool broadcast = false;
+  IpAddress src;  // unspecified: RFC 5227 probe / DAD-form NS
+  MacAddress srcMac;
+  ProbeReason reason = ProbeReason::Aging;
+};
+
+struct PublishAction {
+  bool add = true;
+  std::string vrf;
+  IpAddress ip;
+  int ifindex = 0;
+  std::string ifname;
+  MacAddress mac;
+  uint32_t flags = 0;
+};
+
+struct LogAction {
+  bool warn = false;
+  std::string text;
+};
+
+using Action = std::variant<ProbeAction, PublishAction, LogAction>;
+using Actions = std::vector<Action>;
+std::string toString(const Action& a);  // canonical one-line form (golden scenario files)
+
+class HostTable {
+ public:
+  explicit HostTable(Counters& counters);
+
+  InterfaceDb& interfaces() {
+    return ifs_;
+  }
+  const InterfaceDb& interfaces() const {
+    return ifs_;
+  }
+
+  // Applies a configuration: re-checks every host and refused address against it.
+  void configure(const LearnerConfig& cfg, TimePoint now, Actions& out);
+  // Call after interface changes (links, addresses): re-checks the hosts.
+  void interfacesChanged(TimePoint now, Actions& out);
+
+  void observe(const Observation& o, TimePoint now, Actions& out);
+  // The kernel gave up on a neighbour (NUD_FAILED): probe it now.
+  void neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, Actions& out);
+  void routeStatus(const std::string& vrf, const IpAddress& ip, RouteState st, TimePoint now);
+  void remoteRoute(
+      const std::string& vrf,
+      const IpAddress& ip,
+      bool present,
+      const std::string& protocol,
+      TimePoint now,
+      Actions& out);
+  void tick(TimePoint now, Actions& out);
+  std::optional<TimePoint> nextDeadline() const;
+
+  // Every published host, for a full resynchronisation (no claim flags).
+  std::vector<PublishAction> snapshot() const;
+  // Hosts another router is known to advertise (for fpm_client's remote-route snapshots).
+  std::vector<std::pair<std::string, IpAddress>> remoteHosts() const;
+
+  // Operator commands. what: "freeze" | "duplicate" | "all" (forget the host: withdraw).
+  Result<std::string> clear(
+      const std::string& vrf,
+      const IpAddress& ip,
+      const std::string& what,
+      TimePoint now,
+      Actions& out);
+
+  // JSON for `show hosts` (docs/json.md).
+  nlohmann::json hostsJson(TimePoint now, bool includeWithdrawn) const;
+  Result<nlohmann::json> hostJson(const std::string& vrf, const IpAddress& ip, TimePoint now) const;
+
+  size_t liveHosts() const {
+    return live_;
+  }
+  size_t slots() const {
+    return hosts_.size();
+  }
+  const LearnerConfig& config() const {
+    return cfg_;
+  }
+
+ private:
+  struct Host {
+    IpAddress ip;
+    uint16_t vrf = 0;
+    MacAddress mac;
+    HostState state = HostState::Free;
+    Reason reason = Reason::None;
+    uint8_t flags = 0;
+    RouteState route = RouteState::Unknown;
+    uint8_t probes = 0;
+    uint8_t list = 0;
+    uint8_t tlHead = 0;
+    uint8_t tlSize = 0;
+    uint16_t windowMoves = 0;
+    uint32_t moves = 0;
+    int32_t ifindex = 0;
+    int32_t port = 0;
+    TimePoint firstSeen{};
+    TimePoint lastSeen{};
+    TimePoint nextAt{};
+    TimePoint windowStart{};
+    uint32_t prev = kNil;
+    uint32_t next = kNil;
+  };
+  static constexpr uint32_t kNil = UINT32_MAX;
+
+  // Storage that grows in chunks of kChunk entries: no doubling slack, stable addresses.
+  static constexpr size_t kChunk = 1024;
+  template <class T>
+  class Chunked {
+   public:
+    T& operator[](size_t i) {
+      return (*chunks_[i / kChunk])[i % kChunk];
+    }
+    const T& operator[](size_t i) const {
+      return (*chunks_[i / kChunk])[i % kChunk];
+    }
+    size_t size() const {
+      return size_;
+    }
+    void push() {
+      if (size_ % kChunk == 0)
+        chunks_.push_back(std::make_unique<std::array<T, kChunk>>());
+      (*this)[size_++] = T{};
+    }
+
+   private:
+    std::vector<std::unique_ptr<std::array<T, kChunk>>> chunks_;
+    size_t size_ = 0;
+  };
+
+ public:
+  static constexpr size_t kHostEntryBytes = sizeof(Host);
+  // One timeline event (16 bytes).
+  struct Event {
+    int64_t atUs = 0;  // steady clock, microseconds
+    uint8_t kind = 0;
+    uint8_t arg = 0;
+    uint16_t count = 0;  // repeats, or the high 16 bits of a MAC
+    uint32_t aux = 0;    // ifindex, probe number, or the low 32 bits of a MAC
+  };
+
+ private:
+  enum HostFlag : uint8_t {
+    FDuplicate = 1,
+    FFrozen = 2,
+    FForeign = 4,
+    FRemote = 8,
+    FShared = 16,
+    FPublished = 32,
+  };
+  enum ListId : uint8_t { LNone, LActive, LDue, LWaiting, LTomb, LCount };
+  struct List {
+    uint32_t head = kNil;
+    uint32_t tail = kNil;
+    size_t size = 0;
+  };
+  struct Key {
+    uint16_t vrf;
+    IpAddress ip;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return k.ip.hash() * 31 + k.vrf;
+    }
+  };
+  enum class VerifyKind : uint8_t { Move, Remote };
+  struct Verify {
+    VerifyKind kind;
+    TimePoint started;
+    TimePoint next;  // the next step (probe or decision)
+    uint8_t probes = 0;
+    // The newcomer (Move).
+    int ifindex = 0;
+    int port = 0;
+    MacAddress mac;
+    Source source = Source::Neighbor;
+  };
+  struct Duplicate {
+    int ifindex = 0;
+    int port = 0;
+    MacAddress mac;
+    TimePoint since;
+    TimePoint lastSeen;
+    TimePoint recheckAt;
+    uint64_t count = 0;
+  };
+  struct Refused {
+    Reason reason;
+    int ifindex;
+    MacAddress mac;
+    Source source;
+    TimePoint first;
+    TimePoint last;
+    uint64_t count;
+  };
+  enum TimerKind : uint8_t { TVerify, TDuplicate, TFreeze, TGrace };
+  using TimerKey = std::tuple<TimePoint, uint32_t, uint8_t>;
+
+  // admission
+  Reason admit(
+      int ifindex,
+      const IpAddress& ip,
+      const MacAddress& mac,
+      bool extLearned,
+      bool* foreign) const;
+  void refuse(const Observation& o, Reason r, TimePoint now, Actions& out);
+  // lists
+  void listPush(uint8_t list, uint32_t idx);
+  void listRemove(uint32_t idx);
+  // host life
+  uint16_t vrfIndex(const std::string& name);
+  std::optional<uint16_t> findVrf(const std::string& name) const;
+  std::optional<uint32_t> find(uint16_t vrf, const IpAddress& ip) const;
+  uint32_t allocate(const Key& k);
+  void learn(uint32_t idx, const Observation& o, bool foreign, TimePoint now, Actions& out);
+  void alive(uint32_t idx, const Observation& o, TimePoint now, Actions& out);
+  void otherBinding(uint32_t idx, const Observation& o, TimePoint now, Actions& out);
+  void startVerify(
+      uint32_t idx, VerifyKind kind, const Observation* cand, TimePoint now, Actions& out);
+  void verifyStep(uint32_t idx, TimePoint now, Actions& out);
+  void finishVerify(uint32_t idx, bool answered, TimePoint now, Actions& out);
+  void recordMove(uint32_t idx, bool mayFreeze, TimePoint now, Actions& out);
+  void freeze(uint32_t idx, TimePoint now, Actions& out);
+  void unfreeze(uint32_t idx, const char* why, TimePoint now, Actions& out);
+  void withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out);
+  void publish(uint32_t idx, uint32_t flags, TimePoint now, Actions& out);
+  bool sendProbe(uint32_t idx, ProbeReason why, int sendIfindex, TimePoint now, Actions& out);
+  void recheckAll(TimePoint now, Actions& out);
+  void releaseSlot(uint32_t idx);
+  // timers
+  void addTimer(TimePoint at, uint32_t idx, TimerKind k);
+  void delTimer(TimePoint at, uint32_t idx, TimerKind k);
+  void refill(TimePoint now);
+  // timeline
+  void note(
+      uint32_t idx,
+      TimePoint now,
+      uint8_t kind,
+      uint8_t arg = 0,
+      uint32_t aux = 0,
+      uint16_t count = 1);
+  void noteMac(uint32_t idx, TimePoint now, uint8_t kind, uint8_t arg, const MacAddress& mac);
+  nlohmann::json timelineJson(uint32_t idx, TimePoint now) const;
+  nlohmann::json entryJson(uint32_t idx, TimePoint now) const;
+  std::string logKey(uint32_t idx) const;
+  std::string vrfName(uint16_t v) const {
+    return v < vrfs_.size() ? vrfs_[v] : std::string();
+  }
+
+  Counters& counters_;
+  Counter* cAdmitted_;
+  Counter* cRefusedHosts_;
+  Counter* cRefusedEvents_;
+  Counter* cWithdrawn_;
+  Counter* cProbes_;
+  Counter* cProbeAnswers_;
+  Counter* cProbeDeferred_;
+  Counter* cMoves_;
+  Counter* cConflicts_;
+  Counter* cFrozen_;
+  Counter* cFrozenIgnored_;
+  Counter* cRemoteSignals_;
+  Counter* cShared_;
+  Counter* cArpProbes_;
+  Counter* cDadProbes_;
+  Counter* cObservations_;
+  Counter* gHosts_;
+  Counter* gDuplicates_;
+  Counter* gFrozen_;
+
+  LearnerConfig cfg_;
+  InterfaceDb ifs_;
+  Chunked<Host> hosts_;
+  std::vector<uint32_t> free_;
+  std::unordered_map<Key, uint32_t, KeyHash> index_;
+  List lists_[LCount];
+  std::vector<std::string> vrfs_{""};
+  std::unordered_map<int, uint32_t> perIf_;
+  size_t live_ = 0;
+  std::unordered_map<uint32_t, Verify> verify_;
+  std::unordered_map<uint32_t, Duplicate> dups_;
+  std::unordered_map<uint32_t, TimePoint> frozenUntil_;
+  std::unordered_map<uint32_t, TimePoint> claimGrace_;
+  std::set<TimerKey> timers_;
+  std::unordered_map<Key, Refused, KeyHash> refused_;
+  // Timeline pool: one chunk of kChunk x tlLen_ events per chunk of hosts.
+  std::vector<std::vector<Event>> timeline_;
+  Event* timelineOf(uint32_t idx) {
+    return &timeline_[idx / kChunk][(idx % kChunk) * tlLen_];
+  }
+  const Event* timelineOf(uint32_t idx) const {
+    return &timeline_[idx / kChunk][(idx % kChunk) * tlLen_];
+  }
+  void growTimeline() {
+    while (timeline_.size() * kChunk < hosts_.size())
+      timeline_.emplace_back(kChunk * tlLen_);
+  }
+  // Admission data per interface, rebuilt when the interfaces or the config change.
+  struct IfAdmit {
+    const InterfaceConfig* icfg = nullptr;
+    std::vector<Prefix> subnets;
+    uint16_t vrf = 0;
+  };
+  const IfAdmit* ifAdmit(int ifindex) const;
+  mutable std::unordered_map<int, IfAdmit> admitCache_;
+  mutable std::unordered_set<IpAddress> ownAddrs_;
+  mutable std::set<MacAddress> ownMacs_;
+  mutable uint64_t admitGen_ = UINT64_MAX;
+  uint64_t cfgGen_ = 0;
+  uint8_t tlLen_ = 0;
+  double tokens_ = 0;
+  TimePoint lastRefill_{};
+  bool configured_ = false;
+};
+
+}  // namespace hr::learner

@@ -1,0 +1,223 @@
+#include "hostroute_learner/neigh_watcher.h"
+
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include "core/log.h"
+
+namespace hr::learner {
+
+NeighWatcher::NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink)
+    : loop_(loop), db_(db), sink_(std::move(sink)) {
+  cMalformed_ = &counters.counter(
+      "netlink.malformed", "netlink messages that failed to decode (counted and dropped)");
+  cNeighEvents_ = &counters.counter(
+      "netlink.neigh_events", "kernel neighbour entries received (dump and events)");
+  cNeighDeleted_ = &counters.counter(
+      "netlink.neigh_deleted",
+      "RTM_DELNEIGH received (no effect: idle entries are garbage-collected)");
+  cNeighSkipped_ = &counters.counter(
+      "netlink.neigh_skipped",
+      "neighbour entries skipped (incomplete, noarp, no link-layer address, fdb)");
+  cOverruns_ = &counters.counter(
+      "netlink.overruns", "netlink receive buffer overruns (events lost: everything re-dumped)");
+  cLinkEvents_ = &counters.counter("netlink.link_events", "link messages received");
+  cAddrEvents_ = &counters.counter("netlink.addr_events", "address messages received");
+}
+
+NeighWatcher::~NeighWatcher() {
+  if (events_) {
+    loop_.removeFd(events_->fd());
+  }
+}
+
+Status NeighWatcher::start() {
+  static constexpr uint32_t kGroups[] = {
+      RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_NEIGH};
+  // Subscribe first, dump second: an event racing the dump is applied after it.
+  HR_TRY(auto s, NetlinkSocket::open(kGroups));
+  events_.emplace(std::move(s));
+  HR_TRY_VOID(loop_.addFd(events_->fd(), EPOLLIN, [this](uint32_t) { onReadable(); }));
+  return dumpAll();
+}
+
+Status NeighWatcher::resync() {
+  return dumpAll();
+}
+
+Status NeighWatcher::dumpAll() {
+  // A separate, unsubscribed socket: the blocking dump helper skips foreign messages.
+  HR_TRY(auto s, NetlinkSocket::open());
+  struct Req {
+    uint16_t type;
+    uint8_t family;
+  };
+  static constexpr Req kReqs[] = {
+      {RTM_GETLINK, AF_UNSPEC},
+      {RTM_GETADDR, AF_INET},
+      {RTM_GETADDR, AF_INET6},
+      {RTM_GETNEIGH, AF_INET},
+      {RTM_GETNEIGH, AF_INET6}};
+  for (const auto& r : kReqs) {
+    HR_TRY(auto msgs, s.dump(r.type, r.family));
+    for (const auto& raw : msgs) {
+      auto split = codec::nl::split(raw);
+      if (!split) {
+        ++*cMalformed_;
+        continue;
+      }
+      for (const auto& m : *split) {
+        handle(m, true);
+      }
+    }
+    if (r.type == RTM_GETADDR && r.family == AF_INET6) {
+      sink_.interfacesChanged();
+    }
+  }
+  return ok();
+}
+
+void NeighWatcher::onReadable() {
+  for (int i = 0; i < 64; ++i) {
+    auto msgs = events_->recv();
+    if (!msgs) {
+      if (msgs.error().code == "overrun") {
+        ++*cOverruns_;
+        spdlog::warn("event=netlink_overrun action=resync");
+        if (auto st = dumpAll(); !st) {
+          spdlog::error("event=netlink_resync_failed reason=\"{}\"", st.error().message);
+        }
+      } else {
+        ++*cMalformed_;
+        HR_DEBUG(Netlink, "event=netlink_bad_datagram reason=\"{}\"", msgs.error().str());
+      }
+      continue;
+    }
+    if (msgs->empty()) {
+      return;
+    }
+    for (const auto& m : *msgs) {
+      handle(m, false);
+    }
+  }
+}
+
+void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
+  switch (m.hdr.type) {
+    case RTM_NEWLINK:
+    case RTM_DELLINK: {
+      ++*cLinkEvents_;
+      auto l = codec::nl::decodeLink(m);
+      if (!l) {
+        ++*cMalformed_;
+        HR_DEBUG(Netlink, "event=netlink_bad_link reason=\"{}\"", l.error().str());
+        return;
+      }
+      if (!l->isNew) {
+        // A bridge port leaving its bridge also comes as RTM_DELLINK with AF_BRIDGE: only a
+        // plain DELLINK removes the interface.
+        if (m.payload.empty() || m.payload[0] != AF_BRIDGE) {
+          db_.removeLink(l->ifindex);
+          if (!fromDump) {
+            sink_.interfacesChanged();
+          }
+        }
+        return;
+      }
+      if (!m.payload.empty() && m.payload[0] == AF_BRIDGE) {
+        return;  // bridge port details
+      }
+      InterfaceInfo i;
+      i.ifindex = l->ifindex;
+      i.name = l->name;
+      i.kind = l->kind;
+      i.mac = l->mac;
+      i.up = l->up() && l->running();
+      i.master = static_cast<int>(l->master);
+      i.link = static_cast<int>(l->link);
+      const auto* old = db_.get(l->ifindex);
+      bool changed = old == nullptr || old->name != i.name || old->master != i.master ||
+                     old->up != i.up || old->mac != i.mac || old->kind != i.kind;
+      // RTM_NEWLINK notifications carry no IFLA_LINKINFO for some changes: keep the kind.
+      if (i.kind.empty() && old != nullptr) {
+        i.kind = old->kind;
+      }
+      db_.upsertLink(std::move(i));
+      if (changed && !fromDump) {
+        sink_.interfacesChanged();
+      }
+      return;
+    }
+    case RTM_NEWADDR:
+    case RTM_DELADDR: {
+      ++*cAddrEvents_;
+      auto a = codec::nl::decodeAddr(m);
+      if (!a) {
+        ++*cMalformed_;
+        HR_DEBUG(Netlink, "event=netlink_bad_addr reason=\"{}\"", a.error().str());
+        return;
+      }
+      if (a->isNew) {
+        db_.addAddress(static_cast<int>(a->ifindex), a->prefix());
+      } else {
+        db_.removeAddress(static_cast<int>(a->ifindex), a->prefix());
+      }
+      if (!fromDump) {
+        sink_.interfacesChanged();
+      }
+      return;
+    }
+    case RTM_NEWNEIGH:
+    case RTM_DELNEIGH: {
+      auto n = codec::nl::decodeNeigh(m);
+      if (!n) {
+        if (n.error().code == "not_ip") {
+          ++*cNeighSkipped_;  // bridge fdb entries share the message type
+        } else {
+          ++*cMalformed_;
+          HR_DEBUG(Netlink, "event=netlink_bad_neigh reason=\"{}\"", n.error().str());
+        }
+        return;
+      }
+      ++*cNeighEvents_;
+      if (!n->isNew) {
+        ++*cNeighDeleted_;
+        return;
+      }
+      if (n->state & NUD_FAILED) {
+        sink_.failed(n->ifindex, n->dst);
+        return;
+      }
+      constexpr uint16_t kUsable =
+          NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
+      if ((n->state & kUsable) == 0 || !n->lladdr) {
+        ++*cNeighSkipped_;
+        return;
+      }
+      Observation o;
+      o.ifindex = n->ifindex;
+      o.ip = n->dst;
+      o.mac = *n->lladdr;
+      o.source = Source::Neighbor;
+      o.extLearned = n->externallyLearned();
+      o.confirms = (n->state & (NUD_REACHABLE | NUD_PERMANENT)) != 0;
+      o.fromDump = fromDump;
+      HR_DEBUG(
+          Netlink,
+          "event=neigh ifindex={} addr={} mac={} state={:#x} flags={:#x}",
+          n->ifindex,
+          n->dst.str(),
+          n->lladdr->str(),
+          n->state,
+          n->flags);
+      sink_.observe(o);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace hr::learner

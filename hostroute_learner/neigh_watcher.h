@@ -1,0 +1,61 @@
+// NeighWatcher: the netlink adapter. It keeps the learner's InterfaceDb current (links,
+// addresses, VRF and bridge membership) and turns kernel neighbour entries into host-table
+// observations: a dump at start (and after an overrun), then RTM_NEWNEIGH / RTM_DELNEIGH
+// events. No polling of /proc.
+//
+// Neighbour states (NUD_*): REACHABLE and PERMANENT are evidence of life; STALE, DELAY and
+// PROBE mean the kernel has an entry but no fresh confirmation (learned, not refreshed);
+// FAILED means the kernel's own probes failed (the host table probes at once); INCOMPLETE
+// and NOARP entries and entries without a link-layer address are skipped. RTM_DELNEIGH says
+// nothing about the host (the kernel garbage-collects idle entries) and is only counted.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+
+#include "core/codec/netlink.h"
+#include "core/counters.h"
+#include "core/event_loop.h"
+#include "core/netlink/socket.h"
+#include "hostroute_learner/host_table.h"
+
+namespace hr::learner {
+
+class NeighWatcher {
+ public:
+  struct Sink {
+    std::function<void(const Observation&)> observe;
+    std::function<void(int ifindex, const IpAddress& ip)> failed;
+    std::function<void()> interfacesChanged;
+  };
+
+  NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink);
+  ~NeighWatcher();
+
+  // Opens the event socket, then dumps links, addresses and neighbours (blocking, at start).
+  Status start();
+  // Re-dumps everything (after an overrun the kernel dropped events).
+  Status resync();
+
+  // Decodes one netlink message and applies it (used by the event loop and by tests).
+  void handle(const codec::nl::Message& m, bool fromDump);
+
+ private:
+  void onReadable();
+  Status dumpAll();
+
+  EventLoop& loop_;
+  InterfaceDb& db_;
+  Sink sink_;
+  std::optional<NetlinkSocket> events_;
+  Counter* cMalformed_;
+  Counter* cNeighEvents_;
+  Counter* cNeighDeleted_;
+  Counter* cNeighSkipped_;
+  Counter* cOverruns_;
+  Counter* cLinkEvents_;
+  Counter* cAddrEvents_;
+};
+
+}  // namespace hr::learner

@@ -1,0 +1,204 @@
+#include "hostroute_learner/packet_io.h"
+
+#include <fmt/format.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <spdlog/spdlog.h>
+
+#include "core/log.h"
+
+namespace hr::learner {
+namespace {
+
+using namespace hr::codec::arpnd;
+
+// Classic BPF: accept ARP, and IPv6 whose next header is ICMPv6 with type 135 or 136.
+// Offsets are into the frame as the socket sees it (802.1Q tags are stripped into
+// metadata by the kernel).
+constexpr sock_filter kFilter[] = {
+    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                 // 0: ethertype
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 6, 0),   // 1: ARP -> accept
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 6),  // 2: not IPv6 -> drop
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),                 // 3: next header
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 4),          // 4: not ICMPv6 -> drop
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),                 // 5: ICMPv6 type
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 1, 0),         // 6: NS -> accept
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 1),         // 7: not NA -> drop
+    BPF_STMT(BPF_RET | BPF_K, 0xffff),                      // 8: accept
+    BPF_STMT(BPF_RET | BPF_K, 0),                           // 9: drop
+};
+
+}  // namespace
+
+PacketIo::PacketIo(
+    EventLoop& loop, const InterfaceDb& db, Counters& c, LearningFn isLearning, ObserveFn observe)
+    : loop_(loop),
+      db_(db),
+      counters_(c),
+      isLearning_(std::move(isLearning)),
+      observe_(std::move(observe)) {
+  cRx_ = &c.counter("packets.rx", "ARP/ND frames received by the snooping socket");
+  cMalformed_ = &c.counter(
+      "packets.malformed", "frames that failed to decode (per reason: packets.malformed.<code>)");
+  cIgnored_ = &c.counter("packets.ignored", "frames that were not ARP or ND NS/NA");
+  cOtherIf_ = &c.counter("packets.other_interface", "frames on interfaces that do not learn");
+  cOutgoing_ =
+      &c.counter("packets.outgoing", "frames sent by this switch, seen by the socket and skipped");
+  cDuplicateView_ = &c.counter(
+      "packets.bridge_copy", "frames seen again on the bridge device after its port (skipped)");
+  cShaMismatch_ = &c.counter(
+      "packets.sha_mismatch",
+      "ARP/ND link-layer addresses that differ from the Ethernet source (dropped)");
+  cTx_ = &c.counter("probes.tx", "probe frames written to the wire");
+  cTxErrors_ =
+      &c.counter("probes.tx_errors", "probe frames the kernel refused (interface down, ...)");
+  cTruncated_ = &c.counter("packets.truncated", "frames larger than the receive buffer");
+}
+
+PacketIo::~PacketIo() {
+  if (sock_) {
+    loop_.removeFd(sock_->fd());
+  }
+}
+
+Status PacketIo::start() {
+  HR_TRY(auto s, PacketSocket::open(ETH_P_ALL, 0, kFilter));
+  sock_.emplace(std::move(s));
+  return loop_.addFd(sock_->fd(), EPOLLIN, [this](uint32_t) { onReadable(); });
+}
+
+void PacketIo::onReadable() {
+  for (int i = 0; i < 256; ++i) {
+    auto f = sock_->recv();
+    if (!f) {
+      spdlog::warn("event=packet_recv_failed reason=\"{}\"", f.error().message);
+      return;
+    }
+    if (f->data.empty() && f->ifindex == 0) {
+      return;
+    }
+    TimePoint rx = loop_.now();
+    ++*cRx_;
+    if (f->truncated) {
+      ++*cTruncated_;
+      continue;
+    }
+    if (auto o = classify(f->data, f->ifindex, f->pktType)) {
+      observe_(*o, rx);
+    }
+  }
+}
+
+std::optional<Observation> PacketIo::classify(
+    std::span<const uint8_t> frame, int ifindex, uint8_t pktType) {
+  if (pktType == PACKET_OUTGOING) {
+    ++*cOutgoing_;
+    return std::nullopt;
+  }
+  // Which learning interface, which port.
+  int l3 = ifindex;
+  int port = 0;
+  if (int br = db_.bridgeOf(ifindex); br != 0) {
+    l3 = br;
+    port = ifindex;
+  } else if (db_.isBridge(ifindex) && db_.hasPorts(ifindex)) {
+    ++*cDuplicateView_;
+    return std::nullopt;
+  }
+  if (!isLearning_(l3)) {
+    ++*cOtherIf_;
+    return std::nullopt;
+  }
+  auto d = decode(frame);
+  if (!d) {
+    if (isIgnore(d.error())) {
+      ++*cIgnored_;
+    } else {
+      ++*cMalformed_;
+      ++counters_.counter(fmt::format("packets.malformed.{}", d.error().code));
+      HR_DEBUG(Packets, "event=bad_frame ifindex={} reason=\"{}\"", ifindex, d.error().str());
+    }
+    return std::nullopt;
+  }
+  Observation o;
+  o.ifindex = l3;
+  o.port = port;
+  if (const Arp* a = d->arp()) {
+    if (a->sha != d->eth.src) {
+      ++*cShaMismatch_;
+      return std::nullopt;
+    }
+    o.mac = a->sha;
+    if (a->isProbe()) {
+      o.ip = a->tpa;
+      o.source = Source::ArpProbe;
+    } else {
+      o.ip = a->spa;
+      o.source = a->isGratuitous()
+                     ? Source::Garp
+                     : (a->op == ArpOp::Reply ? Source::ArpReply : Source::ArpRequest);
+    }
+  } else if (const Nd* n = d->nd()) {
+    auto ll = n->linkLayer();
+    if (ll && *ll != d->eth.src) {
+      ++*cShaMismatch_;
+      return std::nullopt;
+    }
+    o.mac = ll.value_or(d->eth.src);
+    if (n->type == NdType::Ns) {
+      if (n->isDad()) {
+        o.ip = n->target;
+        o.source = Source::DadNs;
+      } else {
+        o.ip = n->src;
+        o.source = Source::Ns;
+      }
+    } else {
+      o.ip = n->target;
+      o.source = n->solicited ? Source::Na : Source::UnsolicitedNa;
+    }
+  }
+  HR_DEBUG(
+      Packets,
+      "event=snooped ifindex={} port={} source={} addr={} mac={}",
+      o.ifindex,
+      o.port,
+      sourceName(o.source),
+      o.ip.str(),
+      o.mac.str());
+  return o;
+}
+
+Status PacketIo::send(const ProbeAction& p) {
+  std::vector<uint8_t> frame;
+  MacAddress dst = p.broadcast ? MacAddress({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}) : p.dstMac;
+  if (p.target.isV4()) {
+    frame = buildArpRequest(p.srcMac, p.src, dst, p.target);
+  } else {
+    frame = buildNs(
+        p.srcMac, p.src, p.broadcast ? std::nullopt : std::optional<MacAddress>(dst), p.target);
+  }
+  auto st = sock_->send(p.sendIfindex, frame);
+  if (!st) {
+    ++*cTxErrors_;
+    HR_DEBUG(
+        Packets,
+        "event=probe_send_failed ifindex={} addr={} reason=\"{}\"",
+        p.sendIfindex,
+        p.target.str(),
+        st.error().message);
+    return st;
+  }
+  ++*cTx_;
+  HR_DEBUG(
+      Packets,
+      "event=probe_sent ifindex={} addr={} mac={} src={}",
+      p.sendIfindex,
+      p.target.str(),
+      dst.str(),
+      p.src.str());
+  return ok();
+}
+
+}  // namespace hr::learner

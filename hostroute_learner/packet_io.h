@@ -1,0 +1,71 @@
+// PacketIo: the AF_PACKET adapter. One socket on all interfaces, filtered in the kernel by a
+// classic BPF program to ARP and ICMPv6 NS/NA, so the daemon wakes only for those. A frame
+// is attributed to its learning interface: a frame entering a bridge port belongs to the
+// bridge (the port is recorded, so moves between ports are seen); the same frame seen again
+// on the bridge device itself is skipped. Frames the switch sends (PACKET_OUTGOING) are
+// skipped. Probes are built with the ARP/ND codec and sent on the interface the host table
+// chose (a bridge port to check one binding, else the L3 interface).
+//
+// Snooped -> observation:
+//   ARP request/reply from S: (S.spa, S.sha), gratuitous when spa == tpa
+//   ARP probe (spa 0.0.0.0): (tpa, sha) noted only (RFC 5227)
+//   NS from a unicast source: (src, SLLA); DAD NS (src ::): (target, eth src) noted only
+//   NA: (target, TLLA or eth src), solicited or unsolicited
+// A sender hardware address that differs from the Ethernet source is dropped and counted
+// (packets.sha_mismatch): proxies and spoofers, not hosts.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "core/codec/arp_nd.h"
+#include "core/counters.h"
+#include "core/event_loop.h"
+#include "core/packet/packet_socket.h"
+#include "hostroute_learner/host_table.h"
+
+namespace hr::learner {
+
+class PacketIo {
+ public:
+  using ObserveFn = std::function<void(const Observation&, TimePoint rxTime)>;
+  using LearningFn = std::function<bool(int l3ifindex)>;
+
+  PacketIo(
+      EventLoop& loop,
+      const InterfaceDb& db,
+      Counters& counters,
+      LearningFn isLearning,
+      ObserveFn observe);
+  ~PacketIo();
+
+  Status start();
+  Status send(const ProbeAction& p);
+
+  // Turns one received frame into an observation (nullopt: skipped, counted). Public for
+  // tests.
+  std::optional<Observation> classify(std::span<const uint8_t> frame, int ifindex, uint8_t pktType);
+
+ private:
+  void onReadable();
+
+  EventLoop& loop_;
+  const InterfaceDb& db_;
+  Counters& counters_;
+  LearningFn isLearning_;
+  ObserveFn observe_;
+  std::optional<PacketSocket> sock_;
+  Counter* cRx_;
+  Counter* cMalformed_;
+  Counter* cIgnored_;
+  Counter* cOtherIf_;
+  Counter* cOutgoing_;
+  Counter* cDuplicateView_;
+  Counter* cShaMismatch_;
+  Counter* cTx_;
+  Counter* cTxErrors_;
+  Counter* cTruncated_;
+};
+
+}  // namespace hr::learner

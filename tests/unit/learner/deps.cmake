@@ -1,0 +1,1 @@
+set(HR_TEST_DEPS_learner hostroute_learner_lib)
