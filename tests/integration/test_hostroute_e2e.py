@@ -94,8 +94,7 @@ def fabric(request):
             lab.run(tor, ["ip", "addr", "add", "10.1.0.1/24", "dev", "br10"])
             lab.start_daemon(tor, FPM, config=suite_config(tor))
             topics = lab.hostroutectl(tor, "show", "status", "--json", json=True)[FPM].get("topics", [])
-            if "routes" not in topics:
-                pytest.skip("this fpm_client has no host-route service (branch zapi not merged yet)")
+            assert "routes" in topics, f"fpm_client on {tor} serves no host routes: topics {topics}"
             lab.start_daemon(tor, LEARNER)
         yield name, lab
     finally:
@@ -169,10 +168,9 @@ def test_vm_move_and_back(fabric):
             assert "remote-route" in [e["event"] for e in h["timeline"]], h["timeline"]
 
 
+@pytest.mark.parametrize("fabric", ["bgp"], indirect=True)  # once, in the eBGP fabric
 def test_kill9_learner_spine_never_loses_the_route(fabric):
     name, lab = fabric
-    if name != "bgp":
-        pytest.skip("run once, in the eBGP fabric")
     lab.add_host("he3", "tor1", ipv4="10.1.0.53", gateway4="10.1.0.1")
     assert lab.ping("he3", "10.1.0.2")  # the kernel's neighbour table has it
     lab.wait_route("spine", "10.1.0.53/32", protocol="bgp", via_router="tor1", timeout=10)
@@ -201,10 +199,9 @@ def test_kill9_learner_spine_never_loses_the_route(fabric):
     assert not missing, f"the spine lost 10.1.0.53/32 {len(missing)} times during the learner restart"
 
 
+@pytest.mark.parametrize("fabric", ["ospf"], indirect=True)  # once, in the OSPF fabric
 def test_frr_restart_and_interface_flap(fabric):
     name, lab = fabric
-    if name != "ospf":
-        pytest.skip("run once, in the OSPF fabric")
     lab.add_host("he4", "tor1", ipv4="10.1.0.54", gateway4="10.1.0.1")
     assert lab.ping("he4", "10.1.0.2")
     lab.wait_route("spine", "10.1.0.54/32", protocol="ospf", via_router="tor1", timeout=10)
