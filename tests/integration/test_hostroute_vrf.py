@@ -18,7 +18,9 @@ Shown here:
   - a silent host in red is probed from inside red and stays; a host that leaves is
     withdrawn within the hold time everywhere;
   - red removed from the config: its hosts are withdrawn; put back: relearned from red's
-    kernel neighbour table.
+    kernel neighbour table;
+  - a VRF namespace configured before it exists is opened when it appears and closed, its
+    hosts withdrawn, when it is deleted.
 """
 
 import json
@@ -308,3 +310,67 @@ def test_vrf_removed_from_config_and_put_back(vrf_lab):
     assert [v["state"] for v in learning(lab)["netnsVrfs"]] == ["watching"]
     assert "vrf_netns_open vrf=red netns=" + shlex.quote(f"/run/netns/{lab.ns('red')}") in \
         lab.daemon_log("tor1", LEARNER).read_text()
+
+
+def test_vrf_namespace_that_appears_later_and_is_deleted(vrf_lab):
+    """The learner side of a namespace's life: configured before it exists (waiting), opened
+    when it appears, closed with its hosts withdrawn when it is deleted. (tor1's zebra does
+    not see it: its view holds red only, so the route waits for the VRF in fpm_client.)"""
+    lab = vrf_lab
+    blue, hb1 = f"{lab.prefix}-blue", f"{lab.prefix}-hb1"
+    cfg = suite_config(lab)
+    doc = cfg["frr-hostroute:hostroute"]
+    doc["vrf"].append({"name": "blue", "netns": f"/run/netns/{blue}"})
+    doc["interface"].append({"name": "br30", "vrf": "blue", "learning": {"enabled": True}})
+    path = lab.config_path("tor1")
+    sh = hrlab.proc.sh
+
+    def vrf_state(name):
+        return next((v for v in learning(lab)["netnsVrfs"] if v["name"] == name), None)
+
+    try:
+        path.write_text(json.dumps(cfg))
+        lab.hostroutectl("tor1", "reload")
+        v = wait_until(lambda: (x := vrf_state("blue")) and x["state"] == "waiting" and x["lastError"] and x,
+                       timeout=5, desc="blue configured, namespace absent: waiting")
+        assert "cannot stat" in v["lastError"], v
+        assert vrf_state("red")["state"] == "watching"
+
+        sh(["ip", "netns", "add", blue])
+        sh(["ip", "netns", "add", hb1])
+        hrlab.proc.ip_batch(blue, [
+            "link add br30 type bridge stp_state 0",
+            "addr add 10.3.0.1/24 dev br30",
+            "link set br30 up",
+            f"link add hb1 type veth peer name eth0 netns {hb1}",
+            "link set hb1 master br30",
+            "link set hb1 up",
+        ])
+        hrlab.proc.ip_batch(hb1, ["addr add 10.3.0.2/24 dev eth0", "link set eth0 up", "link set lo up"])
+        wait_until(lambda: vrf_state("blue")["state"] == "watching", timeout=5,
+                   desc="blue opened once its namespace appeared")
+        sh(["ip", "netns", "exec", hb1, "ping", "-c", "1", "-W", "1", "10.3.0.1"], check=False)
+        h = wait_until(lambda: (x := host(lab, "10.3.0.2", "blue")) and x.get("learned") and x,
+                       timeout=5, desc="(blue, 10.3.0.2) learned inside blue's namespace")
+        assert (h["vrf"], h["interface"], h["port"]) == ("blue", "br30", "hb1"), h
+        routes = lab.hostroutectl("tor1", "show", "routes", "vrf", "blue", "10.3.0.2", "--json", json=True)
+        assert "VRF blue unknown to zebra" in json.dumps(routes), routes
+
+        closes = lab.hostroutectl("tor1", "show", "counters", "--json", json=True)[LEARNER][
+            "hostroute_learner.vrf.namespace_closes"]
+        sh(["ip", "netns", "delete", blue])
+        v = wait_until(lambda: (x := vrf_state("blue")) and x["state"] == "waiting" and x,
+                       timeout=5, desc="blue closed once its namespace was deleted")
+        assert v["lastError"] == "namespace deleted" or "cannot stat" in v["lastError"], v
+        h = wait_until(lambda: (x := host(lab, "10.3.0.2", "blue")) and x["state"] == "withdrawn" and x,
+                       timeout=5, desc="blue's host withdrawn")
+        assert h["reason"] == "interface-gone", h
+        assert lab.hostroutectl("tor1", "show", "counters", "--json", json=True)[LEARNER][
+            "hostroute_learner.vrf.namespace_closes"] == closes + 1
+        assert vrf_state("red")["state"] == "watching"
+    finally:
+        for ns in (hb1, blue):
+            if ns in hrlab.proc.netns_list():
+                sh(["ip", "netns", "delete", ns], check=False)
+        path.write_text(json.dumps(suite_config(lab)))
+        lab.hostroutectl("tor1", "reload")
