@@ -101,7 +101,8 @@ void RouteSync::setPolicy(const Policy& p) {
 }
 
 Backend RouteSync::backendFor(const RouteKey& k) const {
-  return k.address.isV4() ? policy_.v4Backend : Backend::Zapi;
+  // The kernel table is one table of the default VRF: a VRF's routes always go through ZAPI.
+  return k.address.isV4() && k.vrf.empty() ? policy_.v4Backend : Backend::Zapi;
 }
 
 std::pair<uint8_t, uint32_t> RouteSync::distanceTag(Mode m) const {

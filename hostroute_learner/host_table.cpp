@@ -378,7 +378,7 @@ const HostTable::IfAdmit* HostTable::ifAdmit(int ifindex) const {
         ownMacs_.insert(*i.mac);
       }
       IfAdmit a;
-      a.icfg = i.name.empty() ? nullptr : cfg_.interface(i.name);
+      a.icfg = i.name.empty() ? nullptr : cfg_.interfaceIn(i.name, i.netnsVrf);
       if (a.icfg != nullptr) {
         a.subnets = a.icfg->subnets.empty() ? ifs_.connectedSubnets(idx) : a.icfg->subnets;
       }
@@ -695,7 +695,8 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
     return;
   }
   if (!found || hosts_[*found].state == HostState::Withdrawn) {
-    const auto* icfg = cfg_.interface(ifs_.name(o.ifindex));
+    const auto* iadm = ifAdmit(o.ifindex);
+    const auto* icfg = iadm != nullptr ? iadm->icfg : nullptr;
     uint32_t onIf = perIf_[o.ifindex];
     if (icfg != nullptr && icfg->maxHosts && onIf >= *icfg->maxHosts) {
       refuse(o, Reason::InterfaceCap, now, out);

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
           }
           ifs.push_back(
               {{"name", i.name},
+               {"vrf", i.vrf.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.vrf)},
                {"learning", i.learning},
                {"subnets", subnets},
                {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
@@ -49,9 +50,18 @@ int main(int argc, char** argv) {
         for (const auto& g : running.gatewayAddresses) {
           gws.push_back(g.str());
         }
+        nlohmann::json vrfs = nlohmann::json::array();
+        if (learner) {
+          vrfs = learner->netnsVrfsJson();
+        } else {
+          for (const auto& v : running.netnsVrfs) {
+            vrfs.push_back({{"name", v.name}, {"netns", v.netns}, {"state", "starting"}});
+          }
+        }
         return nlohmann::json{
             {"enabled", running.enabled},
             {"interfaces", ifs},
+            {"netnsVrfs", vrfs},
             {"maxHosts", running.maxHosts},
             {"holdTimeSeconds", running.holdTime.count()},
             {"gatewayAddresses", gws}};

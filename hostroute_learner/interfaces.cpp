@@ -60,6 +60,9 @@ std::string InterfaceDb::name(int ifindex) const {
 
 std::string InterfaceDb::vrfOf(int ifindex) const {
   const auto* i = get(ifindex);
+  if (i != nullptr && !i->netnsVrf.empty()) {
+    return i->netnsVrf;
+  }
   if (i == nullptr || i->master == 0) {
     return {};
   }

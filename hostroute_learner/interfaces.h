@@ -5,7 +5,9 @@
 //
 //   link  = ifindex, name, kind ("bridge", "vrf", "veth", ...), MAC, up, master, link
 //   L3 interface = where hosts live (an SVI or a bridge); a port = an interface whose master
-//   is a bridge; a VRF = the master of an L3 interface when the master's kind is "vrf".
+//   is a bridge; a VRF = the master of an L3 interface when the master's kind is "vrf", or,
+//   with FRR's network-namespace VRFs, the VRF whose namespace the interface was found in
+//   (ifindexes of such a namespace are mapped into a range of their own: netns_scope.h).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,8 @@ struct InterfaceInfo {
   int master = 0;
   int link = 0;
   std::vector<Prefix> addresses;  // own addresses with their prefix length
+  // The network-namespace VRF the interface was found in ("" = the learner's own namespace).
+  std::string netnsVrf;
 };
 
 class InterfaceDb {
@@ -43,8 +47,8 @@ class InterfaceDb {
   }
   std::string name(int ifindex) const;  // "if<N>" when unknown
 
-  // The VRF an interface belongs to: the name of its master when that is a "vrf" device
-  // ("" = the default VRF).
+  // The VRF an interface belongs to: the network-namespace VRF it was found in, else the
+  // name of its master when that is a "vrf" device ("" = the default VRF).
   std::string vrfOf(int ifindex) const;
   // The bridge whose port `ifindex` is (0 when it is not a bridge port).
   int bridgeOf(int ifindex) const;

@@ -21,26 +21,21 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
     : loop_(loop),
 
       table_(c),
-      watcher_(
-          loop,
-          table_.interfaces(),
-          c,
-          NeighWatcher::Sink{
-              [this](const Observation& o) { observe(o, loop_.now()); },
-              [this](int ifindex, const IpAddress& ip) {
-                table_.neighborFailed(ifindex, ip, loop_.now(), out_);
-                dispatch();
-              },
-              [this] {
-                table_.interfacesChanged(loop_.now(), out_);
-                dispatch();
-              }}),
+      watcher_(loop, table_.interfaces(), c, neighSink()),
       packets_(
           loop,
           table_.interfaces(),
           c,
           [this](int ifindex) { return isLearning(ifindex); },
           [this](const Observation& o, TimePoint rx) { observe(o, rx); }),
+      vrfs_(
+          loop,
+          table_.interfaces(),
+          c,
+          VrfNamespaces::Hooks{
+              neighSink(),
+              [this](int ifindex) { return isLearning(ifindex); },
+              [this](const Observation& o, TimePoint rx) { observe(o, rx); }}),
       publisher_(
           loop,
           paths.socketPath("fpm_client"),
@@ -78,13 +73,34 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
   logRefill_ = loop.now();
 }
 
+NeighWatcher::Sink Learner::neighSink() {
+  return NeighWatcher::Sink{
+      [this](const Observation& o) { observe(o, loop_.now()); },
+      [this](int ifindex, const IpAddress& ip) {
+        table_.neighborFailed(ifindex, ip, loop_.now(), out_);
+        dispatch();
+      },
+      [this] {
+        table_.interfacesChanged(loop_.now(), out_);
+        dispatch();
+      }};
+}
+
 bool Learner::isLearning(int ifindex) const {
   const auto& cfg = table_.config();
   if (!cfg.enabled) {
     return false;
   }
-  const auto* icfg = cfg.interface(table_.interfaces().name(ifindex));
+  const auto* i = table_.interfaces().get(ifindex);
+  if (i == nullptr) {
+    return false;
+  }
+  const auto* icfg = cfg.interfaceIn(i->name, i->netnsVrf);
   return icfg != nullptr && icfg->learning;
+}
+
+nlohmann::json Learner::netnsVrfsJson() const {
+  return vrfs_.json(loop_.now());
 }
 
 Status Learner::start(const LearnerConfig& cfg) {
@@ -95,6 +111,9 @@ Status Learner::start(const LearnerConfig& cfg) {
     return fail(
         "learner.packet_socket", "cannot open the ARP/ND snooping socket: {}", st.error().message);
   }
+  // The netns VRFs' namespaces: what is there now is dumped before the first sync; a missing
+  // one is retried and never stops the daemon.
+  vrfs_.apply(cfg.netnsVrfs);
   publisher_.start();
   spdlog::info("event=learner_started hosts={}", table_.liveHosts());
   return ok();
@@ -103,6 +122,7 @@ Status Learner::start(const LearnerConfig& cfg) {
 void Learner::configure(const LearnerConfig& cfg) {
   table_.configure(cfg, loop_.now(), out_);
   dispatch();
+  vrfs_.apply(cfg.netnsVrfs);
 }
 
 void Learner::observe(const Observation& o, TimePoint rx) {
@@ -120,7 +140,7 @@ void Learner::observe(const Observation& o, TimePoint rx) {
 void Learner::dispatch() {
   for (auto& a : out_) {
     if (auto* p = std::get_if<ProbeAction>(&a)) {
-      (void)packets_.send(*p);
+      (void)(netnsSlotOf(p->sendIfindex) == 0 ? packets_.send(*p) : vrfs_.send(*p));
     } else if (auto* r = std::get_if<PublishAction>(&a)) {
       publisher_.publish(*r, r->add && (r->flags & kFlagClaim) ? rxRealtimeUs_ : 0);
     } else {

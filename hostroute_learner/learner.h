@@ -1,5 +1,6 @@
-// Learner: the daemon's wiring of the pure host table to its three adapters (netlink
-// watcher, packet I/O, IPC publisher) on the one event loop. Every adapter event goes into
+// Learner: the daemon's wiring of the pure host table to its adapters (netlink watcher,
+// packet I/O, IPC publisher, and the same watcher and packet I/O inside each netns VRF's
+// namespace) on the one event loop. Every adapter event goes into
 // the table with the loop's time; the table's actions come back out: probes to PacketIo,
 // intents to RoutePublisher, log lines to spdlog (at most kLogsPerSecond, the rest counted).
 // One timer is armed at the table's next deadline.
@@ -18,6 +19,7 @@
 #include "hostroute_learner/neigh_watcher.h"
 #include "hostroute_learner/packet_io.h"
 #include "hostroute_learner/route_publisher.h"
+#include "hostroute_learner/vrf_namespaces.h"
 
 namespace hr::learner {
 
@@ -37,8 +39,11 @@ class Learner {
   HostTable& table() {
     return table_;
   }
+  // The netns VRFs and their state (`show learning`).
+  nlohmann::json netnsVrfsJson() const;
 
  private:
+  NeighWatcher::Sink neighSink();
   void observe(const Observation& o, TimePoint rx);
   void dispatch();
   void log(const LogAction& l);
@@ -49,6 +54,7 @@ class Learner {
   HostTable table_;
   NeighWatcher watcher_;
   PacketIo packets_;
+  VrfNamespaces vrfs_;
   RoutePublisher publisher_;
   Timer timer_;
   Actions out_;

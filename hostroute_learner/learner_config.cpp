@@ -13,6 +13,12 @@ const InterfaceConfig* LearnerConfig::interface(const std::string& name) const {
   return nullptr;
 }
 
+const InterfaceConfig* LearnerConfig::interfaceIn(
+    const std::string& name, const std::string& netnsVrf) const {
+  const auto* i = interface(name);
+  return i != nullptr && i->vrf == netnsVrf ? i : nullptr;
+}
+
 std::chrono::milliseconds LearnerConfig::probeStart() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(holdTime) -
          probeInterval * probeRetries;
@@ -47,6 +53,7 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
         ic.subnets.push_back(*p);
       }
     }
+    ic.vrf = ifn.str("vrf");
     if (auto l = ifn.child("learning")) {
       ic.learning = l->boolean("enabled");
       if (auto m = l->leaf("max-hosts")) {
@@ -65,6 +72,20 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
       }
     }
     c.interfaces.push_back(std::move(ic));
+  }
+
+  for (const auto& v : root->children("vrf")) {
+    NetnsVrf nv;
+    nv.name = v.str("name");
+    nv.netns = v.str("netns", "/run/netns/" + nv.name);
+    for (const auto& other : c.netnsVrfs) {
+      if (other.netns == nv.netns) {
+        issues.push_back(
+            {v.path() + "/netns",
+             fmt::format("namespace {} is already VRF {}", nv.netns, other.name)});
+      }
+    }
+    c.netnsVrfs.push_back(std::move(nv));
   }
 
   auto learning = root->child("learning");

@@ -21,6 +21,17 @@ struct InterfaceConfig {
   std::vector<Prefix> subnets;  // empty: use the interface's connected subnets
   bool learning = false;
   std::optional<uint32_t> maxHosts;
+  // The network-namespace VRF whose namespace holds the interface ("" = the learner's own
+  // namespace).
+  std::string vrf;
+};
+
+// A VRF of FRR's network-namespace backend (zebra -n): its interfaces live in the network
+// namespace at `netns`; the learner watches it too and keys its hosts by `name`.
+struct NetnsVrf {
+  std::string name;
+  std::string netns;  // default /run/netns/<name>
+  bool operator==(const NetnsVrf&) const = default;
 };
 
 struct ForeignSubnet {
@@ -34,6 +45,7 @@ struct LearnerConfig {
   bool sourceArp = true;
   bool sourceNd = true;
   std::vector<InterfaceConfig> interfaces;
+  std::vector<NetnsVrf> netnsVrfs;
   std::vector<ForeignSubnet> foreignSubnets;
   std::vector<IpAddress> excluded;
   InjectionMethod injection = InjectionMethod::Zapi;
@@ -57,6 +69,10 @@ struct LearnerConfig {
   std::vector<IpAddress> gatewayAddresses;
 
   const InterfaceConfig* interface(const std::string& name) const;
+  // The entry for the interface `name` found in the namespace of netns VRF `netnsVrf` ("" =
+  // the learner's own namespace): nullptr when the entry of that name is for another
+  // namespace.
+  const InterfaceConfig* interfaceIn(const std::string& name, const std::string& netnsVrf) const;
   // When probing of a quiet host starts: hold-time minus retries x interval.
   std::chrono::milliseconds probeStart() const;
 };

@@ -9,8 +9,9 @@
 
 namespace hr::learner {
 
-NeighWatcher::NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink)
-    : loop_(loop), db_(db), sink_(std::move(sink)) {
+NeighWatcher::NeighWatcher(
+    EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink, NetnsScope scope)
+    : loop_(loop), db_(db), sink_(std::move(sink)), scope_(std::move(scope)) {
   cMalformed_ = &counters.counter(
       "netlink.malformed", "netlink messages that failed to decode (counted and dropped)");
   cNeighEvents_ = &counters.counter(
@@ -25,6 +26,23 @@ NeighWatcher::NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters,
       "netlink.overruns", "netlink receive buffer overruns (events lost: everything re-dumped)");
   cLinkEvents_ = &counters.counter("netlink.link_events", "link messages received");
   cAddrEvents_ = &counters.counter("netlink.addr_events", "address messages received");
+  cIfindexRange_ = &counters.counter(
+      "netlink.ifindex_out_of_range",
+      "messages about interfaces whose ifindex does not fit the learner's range (2^24 per "
+      "namespace; dropped)");
+}
+
+size_t NeighWatcher::forget() {
+  std::vector<int> mine;
+  for (const auto& [idx, _] : db_.all()) {
+    if (scope_.owns(idx)) {
+      mine.push_back(idx);
+    }
+  }
+  for (int idx : mine) {
+    db_.removeLink(idx);
+  }
+  return mine.size();
 }
 
 NeighWatcher::~NeighWatcher() {
@@ -37,7 +55,7 @@ Status NeighWatcher::start() {
   static constexpr uint32_t kGroups[] = {
       RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_NEIGH};
   // Subscribe first, dump second: an event racing the dump is applied after it.
-  HR_TRY(auto s, NetlinkSocket::open(kGroups));
+  HR_TRY(auto s, NetlinkSocket::open(kGroups, 8 << 20, scope_.netns));
   events_.emplace(std::move(s));
   HR_TRY_VOID(loop_.addFd(events_->fd(), EPOLLIN, [this](uint32_t) { onReadable(); }));
   return dumpAll();
@@ -49,7 +67,7 @@ Status NeighWatcher::resync() {
 
 Status NeighWatcher::dumpAll() {
   // A separate, unsubscribed socket: the blocking dump helper skips foreign messages.
-  HR_TRY(auto s, NetlinkSocket::open());
+  HR_TRY(auto s, NetlinkSocket::open({}, 8 << 20, scope_.netns));
   struct Req {
     uint16_t type;
     uint8_t family;
@@ -85,9 +103,14 @@ void NeighWatcher::onReadable() {
     if (!msgs) {
       if (msgs.error().code == "overrun") {
         ++*cOverruns_;
-        spdlog::warn("event=netlink_overrun action=resync");
+        spdlog::warn(
+            "event=netlink_overrun vrf={} action=resync",
+            scope_.vrf.empty() ? "default" : scope_.vrf);
         if (auto st = dumpAll(); !st) {
-          spdlog::error("event=netlink_resync_failed reason=\"{}\"", st.error().message);
+          spdlog::error(
+              "event=netlink_resync_failed vrf={} reason=\"{}\"",
+              scope_.vrf.empty() ? "default" : scope_.vrf,
+              st.error().message);
         }
       } else {
         ++*cMalformed_;
@@ -115,11 +138,16 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
         HR_DEBUG(Netlink, "event=netlink_bad_link reason=\"{}\"", l.error().str());
         return;
       }
+      int ifindex = scope_.toLearner(static_cast<int>(l->ifindex));
+      if (ifindex == 0) {
+        ++*cIfindexRange_;
+        return;
+      }
       if (!l->isNew) {
         // A bridge port leaving its bridge also comes as RTM_DELLINK with AF_BRIDGE: only a
         // plain DELLINK removes the interface.
         if (m.payload.empty() || m.payload[0] != AF_BRIDGE) {
-          db_.removeLink(l->ifindex);
+          db_.removeLink(ifindex);
           if (!fromDump) {
             sink_.interfacesChanged();
           }
@@ -130,16 +158,18 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
         return;  // bridge port details
       }
       InterfaceInfo i;
-      i.ifindex = l->ifindex;
+      i.ifindex = ifindex;
       i.name = l->name;
       i.kind = l->kind;
       i.mac = l->mac;
       i.up = l->up() && l->running();
-      i.master = static_cast<int>(l->master);
-      i.link = static_cast<int>(l->link);
-      const auto* old = db_.get(l->ifindex);
+      i.master = scope_.toLearner(static_cast<int>(l->master));
+      i.link = scope_.toLearner(static_cast<int>(l->link));
+      i.netnsVrf = scope_.vrf;
+      const auto* old = db_.get(ifindex);
       bool changed = old == nullptr || old->name != i.name || old->master != i.master ||
-                     old->up != i.up || old->mac != i.mac || old->kind != i.kind;
+                     old->up != i.up || old->mac != i.mac || old->kind != i.kind ||
+                     old->netnsVrf != i.netnsVrf;
       // RTM_NEWLINK notifications carry no IFLA_LINKINFO for some changes: keep the kind.
       if (i.kind.empty() && old != nullptr) {
         i.kind = old->kind;
@@ -159,10 +189,15 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
         HR_DEBUG(Netlink, "event=netlink_bad_addr reason=\"{}\"", a.error().str());
         return;
       }
+      int ifindex = scope_.toLearner(static_cast<int>(a->ifindex));
+      if (ifindex == 0) {
+        ++*cIfindexRange_;
+        return;
+      }
       if (a->isNew) {
-        db_.addAddress(static_cast<int>(a->ifindex), a->prefix());
+        db_.addAddress(ifindex, a->prefix());
       } else {
-        db_.removeAddress(static_cast<int>(a->ifindex), a->prefix());
+        db_.removeAddress(ifindex, a->prefix());
       }
       if (!fromDump) {
         sink_.interfacesChanged();
@@ -182,12 +217,17 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
         return;
       }
       ++*cNeighEvents_;
+      int ifindex = scope_.toLearner(static_cast<int>(n->ifindex));
+      if (ifindex == 0) {
+        ++*cIfindexRange_;
+        return;
+      }
       if (!n->isNew) {
         ++*cNeighDeleted_;
         return;
       }
       if (n->state & NUD_FAILED) {
-        sink_.failed(n->ifindex, n->dst);
+        sink_.failed(ifindex, n->dst);
         return;
       }
       constexpr uint16_t kUsable =
@@ -197,7 +237,7 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
         return;
       }
       Observation o;
-      o.ifindex = n->ifindex;
+      o.ifindex = ifindex;
       o.ip = n->dst;
       o.mac = *n->lladdr;
       o.source = Source::Neighbor;
@@ -207,7 +247,7 @@ void NeighWatcher::handle(const codec::nl::Message& m, bool fromDump) {
       HR_DEBUG(
           Netlink,
           "event=neigh ifindex={} addr={} mac={} state={:#x} flags={:#x}",
-          n->ifindex,
+          ifindex,
           n->dst.str(),
           n->lladdr->str(),
           n->state,

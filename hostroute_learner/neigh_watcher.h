@@ -8,6 +8,11 @@
 // FAILED means the kernel's own probes failed (the host table probes at once); INCOMPLETE
 // and NOARP entries and entries without a link-layer address are skipped. RTM_DELNEIGH says
 // nothing about the host (the kernel garbage-collects idle entries) and is only counted.
+//
+// One watcher per network namespace (NetnsScope): the learner's own, and one per netns VRF.
+// A VRF namespace's watcher opens its sockets inside that namespace, maps its ifindexes into
+// the namespace's range (netns_scope.h) and marks its links with the VRF's name, so their
+// hosts are keyed by that VRF.
 #pragma once
 
 #include <functional>
@@ -19,6 +24,7 @@
 #include "core/event_loop.h"
 #include "core/netlink/socket.h"
 #include "hostroute_learner/host_table.h"
+#include "hostroute_learner/netns_scope.h"
 
 namespace hr::learner {
 
@@ -30,8 +36,11 @@ class NeighWatcher {
     std::function<void()> interfacesChanged;
   };
 
-  NeighWatcher(EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink);
+  NeighWatcher(
+      EventLoop& loop, InterfaceDb& db, Counters& counters, Sink sink, NetnsScope scope = {});
   ~NeighWatcher();
+  NeighWatcher(const NeighWatcher&) = delete;
+  NeighWatcher& operator=(const NeighWatcher&) = delete;
 
   // Opens the event socket, then dumps links, addresses and neighbours (blocking, at start).
   Status start();
@@ -41,6 +50,14 @@ class NeighWatcher {
   // Decodes one netlink message and applies it (used by the event loop and by tests).
   void handle(const codec::nl::Message& m, bool fromDump);
 
+  // Removes this namespace's interfaces from the InterfaceDb (the namespace is no longer
+  // watched); returns how many. The caller re-checks the hosts.
+  size_t forget();
+
+  const NetnsScope& scope() const {
+    return scope_;
+  }
+
  private:
   void onReadable();
   Status dumpAll();
@@ -48,6 +65,7 @@ class NeighWatcher {
   EventLoop& loop_;
   InterfaceDb& db_;
   Sink sink_;
+  NetnsScope scope_;
   std::optional<NetlinkSocket> events_;
   Counter* cMalformed_;
   Counter* cNeighEvents_;
@@ -56,6 +74,7 @@ class NeighWatcher {
   Counter* cOverruns_;
   Counter* cLinkEvents_;
   Counter* cAddrEvents_;
+  Counter* cIfindexRange_;
 };
 
 }  // namespace hr::learner

@@ -32,12 +32,18 @@ constexpr sock_filter kFilter[] = {
 }  // namespace
 
 PacketIo::PacketIo(
-    EventLoop& loop, const InterfaceDb& db, Counters& c, LearningFn isLearning, ObserveFn observe)
+    EventLoop& loop,
+    const InterfaceDb& db,
+    Counters& c,
+    LearningFn isLearning,
+    ObserveFn observe,
+    NetnsScope scope)
     : loop_(loop),
       db_(db),
       counters_(c),
       isLearning_(std::move(isLearning)),
-      observe_(std::move(observe)) {
+      observe_(std::move(observe)),
+      scope_(std::move(scope)) {
   cRx_ = &c.counter("packets.rx", "ARP/ND frames received by the snooping socket");
   cMalformed_ = &c.counter(
       "packets.malformed", "frames that failed to decode (per reason: packets.malformed.<code>)");
@@ -63,7 +69,7 @@ PacketIo::~PacketIo() {
 }
 
 Status PacketIo::start() {
-  HR_TRY(auto s, PacketSocket::open(ETH_P_ALL, 0, kFilter));
+  HR_TRY(auto s, PacketSocket::open(ETH_P_ALL, 0, kFilter, scope_.netns));
   sock_.emplace(std::move(s));
   return loop_.addFd(sock_->fd(), EPOLLIN, [this](uint32_t) { onReadable(); });
 }
@@ -84,7 +90,12 @@ void PacketIo::onReadable() {
       ++*cTruncated_;
       continue;
     }
-    if (auto o = classify(f->data, f->ifindex, f->pktType)) {
+    int ifindex = scope_.toLearner(f->ifindex);
+    if (ifindex == 0) {
+      ++*cOtherIf_;
+      continue;
+    }
+    if (auto o = classify(f->data, ifindex, f->pktType)) {
       observe_(*o, rx);
     }
   }
@@ -179,7 +190,11 @@ Status PacketIo::send(const ProbeAction& p) {
     frame = buildNs(
         p.srcMac, p.src, p.broadcast ? std::nullopt : std::optional<MacAddress>(dst), p.target);
   }
-  auto st = sock_->send(p.sendIfindex, frame);
+  if (!sock_ || !scope_.owns(p.sendIfindex)) {
+    ++*cTxErrors_;
+    return fail("probe.scope", "ifindex {} is not an interface of this namespace", p.sendIfindex);
+  }
+  auto st = sock_->send(kernelIfindexOf(p.sendIfindex), frame);
   if (!st) {
     ++*cTxErrors_;
     HR_DEBUG(

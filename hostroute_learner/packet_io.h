@@ -13,6 +13,10 @@
 //   NA: (target, TLLA or eth src), solicited or unsolicited
 // A sender hardware address that differs from the Ethernet source is dropped and counted
 // (packets.sha_mismatch): proxies and spoofers, not hosts.
+//
+// One PacketIo per network namespace (NetnsScope): a netns VRF's socket is opened inside
+// the VRF's namespace, its frames' ifindexes are mapped into that namespace's range before
+// classify(), and its probes leave from inside the namespace.
 #pragma once
 
 #include <chrono>
@@ -24,6 +28,7 @@
 #include "core/event_loop.h"
 #include "core/packet/packet_socket.h"
 #include "hostroute_learner/host_table.h"
+#include "hostroute_learner/netns_scope.h"
 
 namespace hr::learner {
 
@@ -37,11 +42,18 @@ class PacketIo {
       const InterfaceDb& db,
       Counters& counters,
       LearningFn isLearning,
-      ObserveFn observe);
+      ObserveFn observe,
+      NetnsScope scope = {});
   ~PacketIo();
+  PacketIo(const PacketIo&) = delete;
+  PacketIo& operator=(const PacketIo&) = delete;
 
   Status start();
+  // Sends a probe; p.sendIfindex is a learner ifindex of this namespace.
   Status send(const ProbeAction& p);
+  const NetnsScope& scope() const {
+    return scope_;
+  }
 
   // Turns one received frame into an observation (nullopt: skipped, counted). Public for
   // tests.
@@ -55,6 +67,7 @@ class PacketIo {
   Counters& counters_;
   LearningFn isLearning_;
   ObserveFn observe_;
+  NetnsScope scope_;
   std::optional<PacketSocket> sock_;
   Counter* cRx_;
   Counter* cMalformed_;

@@ -1,19 +1,39 @@
 #include "core/packet/packet_socket.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 
 namespace hr {
 
-Result<PacketSocket> PacketSocket::open(uint16_t ethertype, int ifindex, std::span<const sock_filter> filter) {
+Result<PacketSocket> PacketSocket::open(
+    uint16_t ethertype, int ifindex, std::span<const sock_filter> filter, const std::string& netnsPath) {
   PacketSocket s;
+  // A socket belongs to the network namespace it was created in: enter the target one for
+  // the socket() call only.
+  Fd origNs;
+  if (!netnsPath.empty()) {
+    origNs = Fd(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    Fd target(::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!origNs || !target) {
+      return fail("netns", "cannot open network namespace {}: {}", netnsPath, strerror(errno));
+    }
+    if (::setns(target.get(), CLONE_NEWNET) < 0) {
+      return fail("netns", "setns({}): {}", netnsPath, strerror(errno));
+    }
+  }
   // Open with protocol 0 so nothing is queued before the filter is attached, then bind.
   s.fd_ = Fd(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  int savedErrno = errno;
+  if (origNs && ::setns(origNs.get(), CLONE_NEWNET) < 0) {
+    return fail("netns", "cannot return from network namespace {}: {}", netnsPath, strerror(errno));
+  }
   if (!s.fd_) {
-    return fail("socket", "AF_PACKET socket: {}", strerror(errno));
+    return fail("socket", "AF_PACKET socket: {}", strerror(savedErrno));
   }
   if (!filter.empty()) {
     sock_fprog prog{static_cast<unsigned short>(filter.size()), const_cast<sock_filter*>(filter.data())};

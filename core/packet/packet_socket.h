@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/fd.h"
@@ -25,7 +26,14 @@ struct ReceivedFrame {
 class PacketSocket {
  public:
   // ethertype in host order (ETH_P_ALL, ETH_P_ARP, ...). ifindex 0 = all interfaces.
-  static Result<PacketSocket> open(uint16_t ethertype, int ifindex = 0, std::span<const sock_filter> filter = {});
+  // netnsPath: open the socket inside that network namespace (e.g. /run/netns/red) and
+  // return to the current one; the socket keeps working there (ifindexes are that
+  // namespace's). Empty = the current namespace.
+  static Result<PacketSocket> open(
+      uint16_t ethertype,
+      int ifindex = 0,
+      std::span<const sock_filter> filter = {},
+      const std::string& netnsPath = {});
 
   int fd() const {
     return fd_.get();

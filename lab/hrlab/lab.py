@@ -439,16 +439,45 @@ class Lab:
         HR_RUN.mkdir(exist_ok=True)
         (HR_RUN / self.ns(router)).mkdir(exist_ok=True)
 
+    def netns_vrf_view(self, router: str) -> list[str]:
+        """The argv prefix that runs a command of `router` with FRR's netns-VRF view, or [].
+
+        FRR's netns VRF backend (`zebra -n`) turns every entry of /run/netns into a VRF:
+        other people's lab namespaces included, whose FRR-made routes zebra would sweep
+        at start-up as its own leftovers. So each FRR daemon of a router with `netns_vrfs`
+        runs in a private mount namespace whose /run/netns is a small tmpfs holding only
+        this router's VRF namespaces, bound there under their VRF names; zebra cannot see
+        or open any other namespace, and the view disappears with the daemon.
+        """
+        r = self.topo.routers[router]
+        if not r.netns_vrfs:
+            return []
+        lines = ["set -e", "mount --make-rprivate /"]
+        opens, binds = [], []
+        for i, (vrf, node) in enumerate(sorted(r.netns_vrfs.items())):
+            fd = 3 + i
+            path = proc.NETNS_DIR / self.ns(node)
+            opens.append(f"exec {fd}<{shlex.quote(str(path))}")
+            binds += [f": > /run/netns/{vrf}", f"mount --bind /proc/self/fd/{fd} /run/netns/{vrf}",
+                      f"exec {fd}<&-"]
+        lines += opens
+        lines.append("mount -t tmpfs -o size=64k,mode=0755 hrlab-netns-vrfs /run/netns")
+        lines += binds
+        lines.append('exec "$@"')
+        return ["/bin/sh", "-c", "\n".join(lines), "hrlab-netns-vrfs"]
+
     def _daemon_argv(self, router: str, daemon: str) -> list[str]:
         r = self.topo.routers[router]
         ns = self.ns(router)
-        argv = ["ip", "netns", "exec", ns, str(FRR_BIN / daemon), "-d", "-N", ns,
+        argv = ["ip", "netns", "exec", ns, *self.netns_vrf_view(router), str(FRR_BIN / daemon), "-d", "-N", ns,
                 "-A", "127.0.0.1", "-f", str(FRR_ETC / ns / "frr.conf"),
                 "--log", f"file:{self.node_workdir(router) / (daemon + '.log')}",
                 "--log-level", self.frr_log_level]
         if daemon == "zebra":
             for m in r.zebra_modules:
                 argv += ["-M", m]
+            if r.netns_vrfs:
+                argv.append("-n")
             argv += r.zebra_args
         return argv
 

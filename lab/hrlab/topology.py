@@ -174,6 +174,9 @@ class Node:
     zebra_modules: list[str] = field(default_factory=list)
     zebra_args: list[str] = field(default_factory=list)
     extra_daemons: list[str] = field(default_factory=list)
+    # FRR's netns VRF backend: {VRF name: plain namespace node}. zebra runs with -n and every
+    # FRR daemon of the router sees only these namespaces (see Lab.netns_vrf_view).
+    netns_vrfs: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_router(self) -> bool:
@@ -187,7 +190,7 @@ class Node:
 
     ROUTER_KEYS = {"role", "asn", "router_id", "loopbacks", "protocols", "frr_extra",
                    "zebra_modules", "zebra_args", "extra_daemons", "bridges", "sysctls",
-                   "forwarding"}
+                   "forwarding", "netns_vrfs"}
     PLAIN_KEYS = {"loopbacks", "bridges", "sysctls", "forwarding"}
 
     @staticmethod
@@ -241,6 +244,13 @@ class Node:
         n.zebra_modules = _str_list(d.get("zebra_modules", []), f"{where}.zebra_modules")
         n.zebra_args = _str_list(d.get("zebra_args", []), f"{where}.zebra_args")
         n.extra_daemons = _str_list(d.get("extra_daemons", []), f"{where}.extra_daemons")
+        vrfs = d.get("netns_vrfs", {})
+        if not isinstance(vrfs, dict) or not all(isinstance(v, str) for v in vrfs.values()):
+            raise TopologyError(f"{where}.netns_vrfs: a table of VRF name = namespace node")
+        for vrf, node in vrfs.items():
+            _check_name(vrf, f"{where}.netns_vrfs")
+            _check_name(node, f"{where}.netns_vrfs.{vrf}")
+        n.netns_vrfs = dict(vrfs)
         return n
 
 
@@ -522,6 +532,16 @@ class Topology:
                 claim(e.node, e.ifname, where)
             if link.a.node == link.b.node:
                 raise TopologyError(f"links[{i}]: both ends in {link.a.node}")
+        owners: dict[str, str] = {}
+        for r in self.routers.values():
+            for vrf, node in r.netns_vrfs.items():
+                if node not in self.namespaces:
+                    raise TopologyError(f"routers.{r.name}.netns_vrfs.{vrf}: {node!r} is not a "
+                                        f"plain namespace ([namespaces.{node}])")
+                if node in owners:
+                    raise TopologyError(f"routers.{r.name}.netns_vrfs.{vrf}: {node!r} is "
+                                        f"already a VRF of {owners[node]}")
+                owners[node] = r.name
 
     def check_host(self, h: Host) -> None:
         """Check that host `h` can be attached where it says (raises TopologyError)."""

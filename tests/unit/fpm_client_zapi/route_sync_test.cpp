@@ -384,6 +384,22 @@ TEST_F(RouteSyncTest, KernelTableMethodForIpv4) {
   EXPECT_EQ(state("10.1.0.50"), RouteState::Failed);
 }
 
+TEST_F(RouteSyncTest, KernelTableMethodKeepsVrfRoutesOnZapi) {
+  Policy p;
+  p.v4Backend = Backend::KernelTable;
+  p.moveSignal = false;
+  s.setPolicy(p);
+  up();
+  s.vrfAdded("red", 1);
+  s.interfaceState(1, "br20", 3, true, now);
+  s.apply({intent("10.1.0.50"), intent("10.1.0.50", false, "br20", "red")}, {}, now);
+  EXPECT_EQ(
+      ops(),
+      (std::vector<std::string>{
+          "add kernel-table 10.1.0.50/32 vrf=0 if=7 d=10 t=0",
+          "add zapi red:10.1.0.50/32 vrf=1 if=3 d=10 t=0"}));
+}
+
 TEST_F(RouteSyncTest, PolicyChangeReprograms) {
   up();
   s.apply({intent("10.1.0.50")}, {}, now);

@@ -1,6 +1,7 @@
 // The learner's typed config from real documents through libyang: the VRRP virtual
 // addresses of the vrrp module (read by node name) become never-learned gateway addresses,
-// and the learner's own leaves (verify-time, timeline length) reach the config.
+// and the learner's own leaves (verify-time, timeline length) reach the config; the netns
+// VRFs (vrf list, interface/vrf) and the checks YANG and the parser make on them.
 #include "hostroute_learner/learner_config.h"
 
 #include <gtest/gtest.h>
@@ -45,6 +46,66 @@ TEST(LearnerConfig, LearnerLeavesAndDefaults) {
   EXPECT_TRUE(c->gatewayAddresses.empty());
   auto d = parseLearnerConfig(config::emptyTree(ctx()).value()).value();
   EXPECT_EQ(d.verifyTime, std::chrono::milliseconds(300));
+}
+
+config::ConfigResult<config::DataTree> parse(const std::string& json) {
+  return config::parseString(ctx(), json, config::Format::Json);
+}
+
+TEST(NetnsVrfConfig, VrfListAndInterfaceVrf) {
+  auto tree = parse(R"({"frr-hostroute:hostroute": {
+      "vrf": [{"name": "red", "netns": "/run/netns/lab-red"}, {"name": "blue"}],
+      "interface": [{"name": "br10", "learning": {"enabled": true}},
+                    {"name": "br20", "vrf": "red", "learning": {"enabled": true}}]}})");
+  ASSERT_TRUE(tree) << tree.error().str();
+  auto c = parseLearnerConfig(*tree);
+  ASSERT_TRUE(c) << c.error().str();
+  ASSERT_EQ(c->netnsVrfs.size(), 2u);
+  // libyang keeps list entries in document order.
+  EXPECT_EQ(c->netnsVrfs[0], (NetnsVrf{"red", "/run/netns/lab-red"}));
+  EXPECT_EQ(c->netnsVrfs[1], (NetnsVrf{"blue", "/run/netns/blue"}));  // the default path
+  ASSERT_NE(c->interface("br20"), nullptr);
+  EXPECT_EQ(c->interface("br20")->vrf, "red");
+  EXPECT_EQ(c->interface("br10")->vrf, "");
+  // An entry applies only in its own namespace.
+  EXPECT_NE(c->interfaceIn("br20", "red"), nullptr);
+  EXPECT_EQ(c->interfaceIn("br20", ""), nullptr);
+  EXPECT_EQ(c->interfaceIn("br10", "red"), nullptr);
+  EXPECT_NE(c->interfaceIn("br10", ""), nullptr);
+}
+
+TEST(NetnsVrfConfig, RefusedDocuments) {
+  struct Case {
+    const char* what;
+    const char* json;
+    const char* expect;  // in the error text
+  };
+  const Case cases[] = {
+      {"unknown VRF",
+       R"({"frr-hostroute:hostroute": {"interface": [{"name": "br20", "vrf": "red"}]}})",
+       "vrf"},
+      {"the default VRF",
+       R"({"frr-hostroute:hostroute": {"vrf": [{"name": "default"}]}})",
+       "default"},
+      {"relative path",
+       R"({"frr-hostroute:hostroute": {"vrf": [{"name": "red", "netns": "run/netns/red"}]}})",
+       "netns"},
+      {"a slash in the name", R"({"frr-hostroute:hostroute": {"vrf": [{"name": "a/b"}]}})", "name"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto tree = parse(c.json);
+    ASSERT_FALSE(tree);
+    EXPECT_NE(tree.error().str().find(c.expect), std::string::npos) << tree.error().str();
+  }
+  // Two VRFs on one namespace: a check YANG cannot express, naming the path.
+  auto tree = parse(R"({"frr-hostroute:hostroute": {"vrf": [
+      {"name": "red", "netns": "/run/netns/x"}, {"name": "blue", "netns": "/run/netns/x"}]}})");
+  ASSERT_TRUE(tree) << tree.error().str();
+  auto c = parseLearnerConfig(*tree);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().str().find("vrf[name='blue']/netns"), std::string::npos) << c.error().str();
+  EXPECT_NE(c.error().str().find("already VRF red"), std::string::npos) << c.error().str();
 }
 
 }  // namespace
