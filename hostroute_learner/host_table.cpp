@@ -1316,7 +1316,7 @@ void HostTable::remoteRoute(
   if (h.state == HostState::Withdrawn) {
     return;
   }
-  note(*idx, now, ERemote, present ? 1 : 0);
+  note(*idx, now, ERemote, present ? 1 : ((h.flags & FShared) != 0 ? 2 : 0));
   if (!present) {
     // A shared host stays shared: its steady route beats the other router's copy in zebra,
     // which then stops reporting that copy (it is hidden, not gone).
@@ -1703,7 +1703,10 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
         break;
       case ERemote:
         ev = "remote-route";
-        detail = e.arg ? "another router advertises it" : "no other router advertises it";
+        detail = e.arg == 1   ? "another router advertises it"
+                 : e.arg == 2 ? "zebra no longer shows another router's copy (our shared "
+                                "route beats it there)"
+                              : "no other router advertises it";
         break;
       case EShared:
         ev = "shared";
