@@ -168,6 +168,7 @@ class SpineWatch:
     def __init__(self, lab, fabric, interval=0.05):
         self.lab, self.fabric, self.interval = lab, fabric, interval
         self.samples = 0
+        self.first = None  # the first view sampled
         self.changes = []  # (seconds since start, old view, new view)
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
@@ -178,6 +179,8 @@ class SpineWatch:
         while not self._stop.is_set():
             v = spine_view(self.lab, self.fabric)
             self.samples += 1
+            if self.first is None:
+                self.first = v
             if last is not None and v != last:
                 self.changes.append((round(time.monotonic() - start, 3), last, v))
             last = v
@@ -185,6 +188,7 @@ class SpineWatch:
 
     def __enter__(self):
         self._t.start()
+        wait_until(lambda: self.first is not None, timeout=5, desc="first spine sample")
         return self
 
     def __exit__(self, *exc):
@@ -250,7 +254,10 @@ def test_dual_attached_host_is_steady_and_survives_a_member_link(pair):
                 assert h and h["state"] == "active" and h["shared"], (tor, h)
             time.sleep(0.5)  # the watch thread samples every 50 ms; this only paces the check
     print(f"[mlag] {fabric}: {w.samples} spine samples over {WINDOW} s, {len(w.changes)} changes")
-    assert w.samples > WINDOW * 5, w.samples
+    # Each sample is three vtysh calls (5-9 a second on this machine); the BGP table version
+    # and the LSA sequence numbers are monotonic, so a change between two samples still shows.
+    assert w.samples >= WINDOW * 2, f"only {w.samples} spine samples in {WINDOW} s"
+
     assert not w.changes, f"the spine's route to {HOST} changed in the steady state:\n{w.report()}"
     for tor in TORS:
         c1 = lab.hostroutectl(tor, "show", "counters", "--json", json=True)
@@ -277,8 +284,9 @@ def test_dual_attached_host_is_steady_and_survives_a_member_link(pair):
         assert wait_until(lambda: lab.ping("hs1", HOST), timeout=5, desc="hs1 -> hm1 through tor2")
 
     # The link comes back: tor1 takes the host back as shared, the spine uses both again.
-    lab.link_up("tor1", "hm1")
     with SpineWatch(lab, fabric) as back:
+        assert via(back.first) == {"tor2"}, back.first
+        lab.link_up("tor1", "hm1")
         announce(lab, "e1")
         wait_shared_on_both(lab)
         wait_spine_via(lab, fabric, TORS)
@@ -290,6 +298,7 @@ def test_dual_attached_host_is_steady_and_survives_a_member_link(pair):
     # intermediate (BGP: tor1's path arrives, then the multipath flags settle) and tor1 is
     # never dropped again.
     assert via(spine_view(lab, fabric)) == set(TORS)
+    assert back.changes, "the spine never changed from tor2 alone to both ToRs"
     dropped = [c for c in back.changes if "tor1" in via(c[1]) and "tor1" not in via(c[2])]
     assert not dropped, f"tor1 left the spine's route again after coming back:\n{back.report()}"
     assert len(back.changes) <= 3, f"the spine's route flapped after the restore:\n{back.report()}"
