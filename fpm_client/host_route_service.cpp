@@ -166,6 +166,8 @@ Status HostRouteService::start() {
         "routes.retries",
         "routes.claims",
         "routes.relaxed",
+        "routes.shared",
+        "routes.shared_kept_on_sync",
         "routes.interface_withdrawals",
         "routes.remote_signals",
         "routes.replays",
@@ -203,6 +205,8 @@ void HostRouteService::exportCounters() {
   put("routes.retries", s.retries);
   put("routes.claims", s.claims);
   put("routes.relaxed", s.relaxed);
+  put("routes.shared", s.shared);
+  put("routes.shared_kept_on_sync", s.sharedKeptOnSync);
   put("routes.interface_withdrawals", s.interfaceWithdrawals);
   put("routes.remote_signals", s.remoteSignals);
   put("routes.replays", s.replays);
@@ -373,6 +377,7 @@ void HostRouteService::publishStatus(
       s->set_address(bytesOf(st[i].key.address));
       s->set_state(toIpc(st[i].state));
       s->set_detail(st[i].detail);
+      s->set_shared(st[i].shared);
     }
     if (only) {
       only->send(e);
@@ -439,6 +444,7 @@ std::optional<Intent> HostRouteService::toIntent(const ipc::HostRoute& h, bool& 
     }
   }
   i.claim = (h.flags() & ipc::HOST_ROUTE_CLAIM) != 0;
+  i.shared = (h.flags() & ipc::HOST_ROUTE_SHARED) != 0;
   return i;
 }
 

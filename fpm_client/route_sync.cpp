@@ -36,6 +36,8 @@ std::string_view modeName(Mode m) {
       return "claim";
     case Mode::Hold:
       return "hold";
+    case Mode::Shared:
+      return "shared";
   }
   return "unknown";
 }
@@ -67,7 +69,7 @@ RouteSync::RouteSync(Policy p) : policy_(p) {
 }
 
 void RouteSync::rebuildTexts() {
-  for (Mode m : {Mode::Plain, Mode::Claim, Mode::Hold}) {
+  for (Mode m : {Mode::Plain, Mode::Claim, Mode::Hold, Mode::Shared}) {
     auto [dist, tag] = distanceTag(m);
     auto i = static_cast<size_t>(m);
     pendingText_[i] =
@@ -94,10 +96,18 @@ void RouteSync::setPolicy(const Policy& p) {
     if (!policy_.moveSignal) {
       e.mode = Mode::Plain;
     } else if (e.mode == Mode::Plain) {
-      e.mode = Mode::Hold;
+      e.mode = settledMode(e.intent);
     }
     markDirty(k);
   }
+}
+
+// Where a route settles when it is not (or no longer) a claim.
+Mode RouteSync::settledMode(const Intent& in) const {
+  if (!policy_.moveSignal) {
+    return Mode::Plain;
+  }
+  return in.shared ? Mode::Shared : Mode::Hold;
 }
 
 Backend RouteSync::backendFor(const RouteKey& k) const {
@@ -108,6 +118,9 @@ Backend RouteSync::backendFor(const RouteKey& k) const {
 std::pair<uint8_t, uint32_t> RouteSync::distanceTag(Mode m) const {
   switch (m) {
     case Mode::Claim:
+    case Mode::Shared:
+      // Shared: the claim's distance (it beats the other router's copy, so it never yields)
+      // and tag (exported as is: the same attributes on both routers of the pair).
       return {policy_.claimDistance, policy_.claimTag};
     case Mode::Hold:
       return {policy_.holdDistance, policy_.holdTag};
@@ -128,7 +141,7 @@ void RouteSync::setState(
   e.detail = std::move(detail);
   e.lastChange = now;
   e.reported = true;
-  statusOut_[k] = StatusEvent{k, s, e.detail};
+  statusOut_[k] = StatusEvent{k, s, e.detail, e.mode == Mode::Shared};
 }
 
 void RouteSync::scheduleRetry(const RouteKey& k, Entry& e, TimePoint now) {
@@ -221,6 +234,9 @@ void RouteSync::apply(
       }
       if (!policy_.moveSignal) {
         e.mode = Mode::Plain;
+      } else if (in.shared) {
+        e.mode = Mode::Shared;  // a shared host never claims (it would move the other's copy)
+        ++stats_.shared;
       } else if (in.claim) {
         e.mode = Mode::Claim;
         e.claimUntil = now + policy_.claimWindow;
@@ -241,16 +257,40 @@ void RouteSync::apply(
       // A resynchronisation re-sends what the learner already had: it never re-claims a route
       // that did not change.
       bool resent = syncing_ && !moved;
-      if (policy_.moveSignal && in.claim && e.mode != Mode::Claim && !resent) {
+      bool keepShared = false;
+      auto startClaim = [&] {
         e.mode = Mode::Claim;
         e.claimUntil = now + policy_.claimWindow;
         addDeadline(e.claimUntil, in.key);
         ++stats_.claims;
+      };
+      if (!policy_.moveSignal) {
+        // Plain: nothing to decide.
+      } else if (in.shared) {
+        if (e.mode != Mode::Shared) {
+          e.mode = Mode::Shared;
+          ++stats_.shared;
+        }
+      } else if (e.mode == Mode::Shared) {
+        if (resent) {
+          // A restarted learner re-sends what it found without the flag: dropping to hold now
+          // would yield to the other router's copy and withdraw ours for a moment. Kept; the
+          // status says "shared", and the learner adopts it.
+          keepShared = true;
+          ++stats_.sharedKeptOnSync;
+        } else if (in.claim) {
+          startClaim();
+        } else {
+          e.mode = Mode::Hold;  // the learner says it is no longer shared
+        }
+      } else if (in.claim && e.mode != Mode::Claim && !resent) {
+        startClaim();
       }
       if (moved) {
         e.failures = 0;
       }
       e.intent = in;
+      e.intent.shared = e.intent.shared || keepShared;
     }
     markDirty(in.key);
   }
@@ -810,7 +850,7 @@ std::vector<StatusEvent> RouteSync::statusSnapshot() const {
   std::vector<StatusEvent> out;
   out.reserve(entries_.size());
   for (const auto& [k, e] : entries_) {
-    out.push_back(StatusEvent{k, e.state, e.detail});
+    out.push_back(StatusEvent{k, e.state, e.detail, e.mode == Mode::Shared});
   }
   return out;
 }

@@ -23,6 +23,14 @@
 // window. A copy of an owned host prefix that zebra redistributes from bgp/ospf/ospf6 is the
 // signal that the host appeared elsewhere: it becomes a RemoteEvent for the learner.
 //
+// Dual-attached hosts (MLAG/VLT, docs/host-routing.md): a route the learner marks SHARED (the
+// host answers here while another router advertises it too) is injected in the shared mode:
+// the claim's distance and tag, kept for good. It never relaxes and never yields to the
+// other router's copy, so both routers advertise the host steadily (the fabric load-shares)
+// and neither takes the other's copy for a move signal. A resynchronisation that re-sends a
+// shared route without the flag (a restarted learner forgot it) keeps it shared; the route's
+// status tells the learner so. Any other intent without the flag returns it to hold.
+//
 // Resynchronisation: SyncBegin marks every route stale, intents clear the mark, SyncEnd
 // withdraws what is still stale (mark and sweep). While the learner is away nothing changes.
 #pragma once
@@ -51,7 +59,7 @@ using Duration = Clock::duration;
 enum class RouteState : uint8_t { Pending, Installed, Failed, Removed, Shadowed, Waiting };
 std::string_view stateName(RouteState s);
 
-enum class Mode : uint8_t { Plain, Claim, Hold };
+enum class Mode : uint8_t { Plain, Claim, Hold, Shared };
 std::string_view modeName(Mode m);
 
 enum class Backend : uint8_t { Zapi, KernelTable };
@@ -82,6 +90,7 @@ struct Intent {
   uint32_t ifindex = 0;  // the learner's; zebra's own ifindex for ifname is what is used
   std::optional<MacAddress> mac;
   bool claim = false;
+  bool shared = false;  // HOST_ROUTE_SHARED: dual-attached, keep a steady route
 };
 
 struct Policy {
@@ -116,6 +125,7 @@ struct StatusEvent {
   RouteKey key;
   RouteState state = RouteState::Pending;
   std::string detail;
+  bool shared = false;  // injected in the shared mode
 };
 
 struct RemoteEvent {
@@ -160,6 +170,8 @@ struct SyncStats {
   uint64_t retries = 0;
   uint64_t claims = 0;
   uint64_t relaxed = 0;
+  uint64_t shared = 0;            // routes that entered the shared mode
+  uint64_t sharedKeptOnSync = 0;  // shared routes a resync re-sent without the flag: kept
   uint64_t interfaceWithdrawals = 0;
   uint64_t remoteSignals = 0;
   uint64_t replays = 0;
@@ -306,6 +318,7 @@ class RouteSync {
   using VrfAddr = std::pair<uint32_t, IpAddress>;
 
   Backend backendFor(const RouteKey& k) const;
+  Mode settledMode(const Intent& in) const;
   std::pair<uint8_t, uint32_t> distanceTag(Mode m) const;
   void setState(const RouteKey& k, Entry& e, RouteState s, std::string detail, TimePoint now);
   void markDirty(const RouteKey& k) {
@@ -343,8 +356,8 @@ class RouteSync {
   bool dumping_ = false;
   std::unordered_map<RouteKey, StatusEvent, RouteKeyHash> statusOut_;
   // The reasons of PENDING/INSTALLED per mode, built once per policy (100k routes share them).
-  std::array<std::string, 3> pendingText_;
-  std::array<std::string, 3> installedText_;
+  std::array<std::string, 4> pendingText_;
+  std::array<std::string, 4> installedText_;
   std::vector<RemoteEvent> remoteOut_;
   bool zebraUp_ = false;
   bool syncing_ = false;

@@ -202,6 +202,8 @@ const char* probeReasonName(ProbeReason r) {
       return "verify-move";
     case ProbeReason::VerifyRemote:
       return "verify-remote";
+    case ProbeReason::RecheckShared:
+      return "recheck-shared";
   }
   return "?";
 }
@@ -270,6 +272,10 @@ HostTable::HostTable(Counters& c) : counters_(c) {
   cShared_ = &c.counter(
       "mobility.shared",
       "hosts still answering while another router advertises them (dual-attached)");
+  cSharedRechecks_ = &c.counter(
+      "mobility.shared_rechecks", "quiet shared hosts re-checked by a probe out of their port");
+  cSharedLost_ = &c.counter(
+      "mobility.shared_lost", "shared hosts withdrawn: no answer out of their port here any more");
   cArpProbes_ = &c.counter(
       "admission.arp_probes_seen",
       "RFC 5227 ARP probes (sender 0.0.0.0) seen: noted, never learned");
@@ -587,6 +593,7 @@ void HostTable::releaseSlot(uint32_t idx) {
     delTimer(g->second, idx, TGrace);
     claimGrace_.erase(g);
   }
+  dropSharedCheck(idx);
   h = Host{};
   free_.push_back(idx);
 }
@@ -730,6 +737,7 @@ void HostTable::learn(
   auto& h = hosts_[idx];
   bool returning = h.state == HostState::Withdrawn;
   bool movedBack = returning && h.reason == Reason::MovedAway;
+  bool wasShared = returning && (h.flags & FWasShared) != 0;
   if (returning && (h.flags & FFrozen) != 0 && (h.mac != o.mac || h.ifindex != o.ifindex)) {
     ++*cFrozenIgnored_;
     noteMac(idx, now, EFrozenIgnored, static_cast<uint8_t>(o.source), o.mac);
@@ -766,9 +774,17 @@ void HostTable::learn(
           logKey(idx),
           sourceName(o.source),
           foreign ? " foreign=yes" : "",
-          movedBack ? " moved_back=yes" : "")});
+          movedBack ? " moved_back=yes" : "",
+          wasShared ? " shared=yes" : "")});
   if (movedBack) {
     recordMove(idx, true, now, out);
+  }
+  if (wasShared) {
+    // It left while shared (its link here failed) and is back: shared again at once. A claim
+    // that relaxes to hold would yield to the other router's copy and withdraw ours until
+    // the remote signal is verified: a flap of the route the fabric sees.
+    markShared(idx, now);
+    note(idx, now, EShared, 2);
   }
   // A host that just appeared (new, or back from another router) is announced as a claim:
   // fpm_client turns that into the move signal (docs/host-routing.md). Hosts found in the
@@ -790,7 +806,7 @@ void HostTable::alive(uint32_t idx, const Observation& o, TimePoint now, Actions
     // The current binding answered while a newcomer or another router claims the host. For
     // a newcomer here only a frame from the binding's own port counts (a kernel neighbour
     // event does not say which port, and the newcomer may share the MAC).
-    bool counts = v->second.kind == VerifyKind::Remote ||
+    bool counts = v->second.kind != VerifyKind::Move ||
                   (o.source != Source::Neighbor && (h.port == 0 || o.port == h.port));
     if (counts) {
       finishVerify(idx, true, now, out);
@@ -827,8 +843,9 @@ void HostTable::otherBinding(uint32_t idx, const Observation& o, TimePoint now, 
     return;
   }
   if (auto v = verify_.find(idx); v != verify_.end()) {
-    if (v->second.kind == VerifyKind::Remote) {
-      // Another router claims it and now a second binding here: check the old one first.
+    if (v->second.kind != VerifyKind::Move) {
+      // Another router claims it (or a shared recheck runs) and now a second binding here:
+      // check the old one first.
       v->second.kind = VerifyKind::Move;
       v->second.ifindex = o.ifindex;
       v->second.port = o.port;
@@ -878,12 +895,16 @@ void HostTable::verifyStep(uint32_t idx, TimePoint now, Actions& out) {
   if (v.probes < 2) {
     // Probe the current binding: out of its own port when known, so that a newcomer with
     // the same MAC behind another port cannot answer for it.
-    int sendIf = v.kind == VerifyKind::Move && h.port != 0 && ifs_.get(h.port) != nullptr
+    // A shared host's recheck goes out of its own port too: on an MLAG pair the bridge would
+    // otherwise reach it over the peer link when the member link here is down.
+    int sendIf = v.kind != VerifyKind::Remote && h.port != 0 && ifs_.get(h.port) != nullptr
                      ? h.port
                      : h.ifindex;
     sendProbe(
         idx,
-        v.kind == VerifyKind::Move ? ProbeReason::VerifyMove : ProbeReason::VerifyRemote,
+        v.kind == VerifyKind::Move     ? ProbeReason::VerifyMove
+        : v.kind == VerifyKind::Remote ? ProbeReason::VerifyRemote
+                                       : ProbeReason::RecheckShared,
         sendIf,
         now,
         out);
@@ -902,21 +923,37 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
   delTimer(v.next, idx, TVerify);
   verify_.erase(it);
   auto& h = hosts_[idx];
+  if (v.kind == VerifyKind::Shared) {
+    if (answered) {
+      armSharedCheck(idx, now + sharedRecheck());
+      return;
+    }
+    // The host no longer answers out of its port here (the member link to this router
+    // failed, or the host left the pair): withdrawn; the other router keeps its own route.
+    ++*cSharedLost_;
+    out.push_back(LogAction{
+        false,
+        fmt::format(
+            "event=host_shared_lost {} action=withdrawn reason=\"no answer out of its port\"",
+            logKey(idx))});
+    withdraw(idx, Reason::Aged, now, out);
+    return;
+  }
   if (v.kind == VerifyKind::Remote) {
     if (answered) {
       // Still here while another router advertises it: dual-attached (MLAG/VLT) or a
       // duplicate across the fabric. Keep it, never re-claim; announce it as shared so both
       // routers keep a steady route (docs/host-routing.md) instead of oscillating.
-      ++*cShared_;
-      note(idx, now, EShared);
-      out.push_back(LogAction{
-          true,
-          fmt::format(
-              "event=host_shared {} action=\"kept: still answers while another router advertises "
-              "it\"",
-              logKey(idx))});
       if ((h.flags & FShared) == 0) {
-        h.flags |= FShared;
+        ++*cShared_;
+        note(idx, now, EShared);
+        out.push_back(LogAction{
+            true,
+            fmt::format(
+                "event=host_shared {} action=\"kept: still answers while another router "
+                "advertises it\"",
+                logKey(idx))});
+        markShared(idx, now);
         publish(idx, kFlagShared, now, out);
       }
     } else {
@@ -1026,6 +1063,31 @@ void HostTable::recordMove(uint32_t idx, bool mayFreeze, TimePoint now, Actions&
   }
 }
 
+// A shared host sends no move signal and hears none (docs/host-routing.md): its own liveness
+// is what removes it when it leaves, so it is re-checked sooner than the hold time, whenever
+// it has been quiet for this long (the same pace as a known duplicate's re-check).
+Duration HostTable::sharedRecheck() const {
+  return std::max<Duration>(cfg_.verifyTime * 10, cfg_.probeInterval * cfg_.probeRetries);
+}
+
+void HostTable::markShared(uint32_t idx, TimePoint now) {
+  hosts_[idx].flags |= FShared;
+  armSharedCheck(idx, now + sharedRecheck());
+}
+
+void HostTable::armSharedCheck(uint32_t idx, TimePoint at) {
+  dropSharedCheck(idx);
+  sharedCheck_[idx] = at;
+  addTimer(at, idx, TShared);
+}
+
+void HostTable::dropSharedCheck(uint32_t idx) {
+  if (auto it = sharedCheck_.find(idx); it != sharedCheck_.end()) {
+    delTimer(it->second, idx, TShared);
+    sharedCheck_.erase(it);
+  }
+}
+
 void HostTable::freeze(uint32_t idx, TimePoint now, Actions& out) {
   auto& h = hosts_[idx];
   h.flags |= FFrozen;
@@ -1097,7 +1159,15 @@ void HostTable::withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out) 
   gHosts_->set(live_);
   ++*cWithdrawn_;
   ++counters_.counter(fmt::format("hosts.withdrawn.{}", reasonName(why)));
+  // A shared host that stopped answering here (its link to this router failed) comes back
+  // shared when it is learned again.
+  bool rememberShared =
+      (h.flags & FShared) != 0 && (why == Reason::Aged || why == Reason::InterfaceGone);
+  dropSharedCheck(idx);
   h.flags &= static_cast<uint8_t>(FFrozen | FForeign);
+  if (rememberShared) {
+    h.flags |= FWasShared;
+  }
   h.state = HostState::Withdrawn;
   h.reason = why;
   h.route = RouteState::Unknown;
@@ -1199,7 +1269,7 @@ void HostTable::neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, 
 }
 
 void HostTable::routeStatus(
-    const std::string& vrf, const IpAddress& ip, RouteState st, TimePoint now) {
+    const std::string& vrf, const IpAddress& ip, RouteState st, TimePoint now, bool shared) {
   auto v = findVrf(vrf);
   if (!v) {
     return;
@@ -1209,7 +1279,17 @@ void HostTable::routeStatus(
     return;
   }
   auto& h = hosts_[*idx];
-  if (h.state == HostState::Withdrawn || h.route == st) {
+  if (h.state == HostState::Withdrawn) {
+    return;
+  }
+  // fpm_client injects it as shared and this table does not know (the learner restarted):
+  // adopt the flag, from the first status heard for the host only (a later one may predate
+  // an operator's clear).
+  if (shared && (h.flags & FShared) == 0 && h.route == RouteState::Unknown) {
+    markShared(*idx, now);
+    note(*idx, now, EShared, 1);
+  }
+  if (h.route == st) {
     return;
   }
   h.route = st;
@@ -1237,17 +1317,18 @@ void HostTable::remoteRoute(
   if (h.state == HostState::Withdrawn) {
     return;
   }
-  note(*idx, now, ERemote, present ? 1 : 0);
+  note(*idx, now, ERemote, present ? 1 : ((h.flags & FShared) != 0 ? 2 : 0));
   if (!present) {
+    // A shared host stays shared: its steady route beats the other router's copy in zebra,
+    // which then stops reporting that copy (it is hidden, not gone).
     h.flags &= static_cast<uint8_t>(~FRemote);
-    if (h.flags & FShared) {
-      h.flags &= static_cast<uint8_t>(~FShared);
-      publish(*idx, 0, now, out);
-    }
     return;
   }
   ++*cRemoteSignals_;
   h.flags |= FRemote;
+  if ((h.flags & FShared) != 0) {
+    return;  // the other router of the pair: expected; the shared recheck watches the host
+  }
   out.push_back(LogAction{
       false,
       fmt::format("event=host_remote_route {} protocol={} action=verify", logKey(*idx), protocol)});
@@ -1297,6 +1378,29 @@ void HostTable::tick(TimePoint now, Actions& out) {
       bool live = h.state == HostState::Active || h.state == HostState::Probing;
       if (live && (h.flags & FRemote) != 0 && (h.flags & FFrozen) == 0 && verify_.count(idx) == 0) {
         startVerify(idx, VerifyKind::Remote, nullptr, now, out);
+      }
+    } else if (kind == TShared) {
+      auto sc = sharedCheck_.find(idx);
+      if (sc == sharedCheck_.end() || sc->second != at) {
+        continue;
+      }
+      sharedCheck_.erase(sc);
+      auto& h = hosts_[idx];
+      bool live = h.state == HostState::Active || h.state == HostState::Probing;
+      if (!live || (h.flags & FShared) == 0) {
+        continue;
+      }
+      const auto* iface = ifs_.get(h.ifindex);
+      if (verify_.count(idx) != 0 || h.state == HostState::Probing || iface == nullptr ||
+          !iface->up) {
+        // Being checked already, or its interface is down (then fpm_client withdrew the route
+        // and the host waits, as for aging).
+        armSharedCheck(idx, now + sharedRecheck());
+      } else if (h.lastSeen + sharedRecheck() > now) {
+        armSharedCheck(idx, h.lastSeen + sharedRecheck());  // seen since: not quiet yet
+      } else {
+        ++*cSharedRechecks_;
+        startVerify(idx, VerifyKind::Shared, nullptr, now, out);
       }
     } else if (kind == TFreeze) {
       auto f = frozenUntil_.find(idx);
@@ -1461,6 +1565,19 @@ Result<std::string> HostTable::clear(
     note(*idx, now, EDupCleared, 1);
     return fmt::format("host {}: duplicate flag cleared", ip.str());
   }
+  if (what == "shared") {
+    bool live = h.state == HostState::Active || h.state == HostState::Probing;
+    if (!live || (h.flags & FShared) == 0) {
+      return fail("clear.not_shared", "host {} is not flagged shared", ip.str());
+    }
+    h.flags &= static_cast<uint8_t>(~FShared);
+    dropSharedCheck(*idx);
+    note(*idx, now, EShared, 3);
+    publish(*idx, 0, now, out);
+    return fmt::format(
+        "host {}: shared flag cleared (held again: another router's copy is a move signal)",
+        ip.str());
+  }
   if (what == "all" || what.empty()) {
     if (h.state == HostState::Withdrawn) {
       releaseSlot(*idx);
@@ -1470,7 +1587,7 @@ Result<std::string> HostTable::clear(
     return fmt::format(
         "host {} withdrawn and forgotten (learned again when it next speaks)", ip.str());
   }
-  return fail("clear.usage", "usage: clear host ADDRESS [freeze|duplicate] [vrf NAME]");
+  return fail("clear.usage", "usage: clear host ADDRESS [freeze|duplicate|shared] [vrf NAME]");
 }
 
 // ---- JSON ------------------------------------------------------------------------------------
@@ -1587,11 +1704,17 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
         break;
       case ERemote:
         ev = "remote-route";
-        detail = e.arg ? "another router advertises it" : "no other router advertises it";
+        detail = e.arg == 1   ? "another router advertises it"
+                 : e.arg == 2 ? "zebra no longer shows another router's copy (our shared "
+                                "route beats it there)"
+                              : "no other router advertises it";
         break;
       case EShared:
         ev = "shared";
-        detail = "answers while another router advertises it: kept";
+        detail = e.arg == 1   ? "fpm_client injects it as shared: flag adopted"
+                 : e.arg == 2 ? "was shared when it left: shared again"
+                 : e.arg == 3 ? "flag cleared by hostroutectl clear"
+                              : "answers while another router advertises it: kept";
         break;
       case EDadProbe:
         ev = "address-probe";

@@ -20,6 +20,9 @@
 //   binding: alive | other binding: verify the old one (probe), then move or conflict
 //   tick() -> verifications due, probes due within the budget, withdrawals, expiries
 //   remoteRoute(present) -> verify the local host at once -> withdraw or keep (shared)
+//   shared hosts (dual-attached, MLAG/VLT): a steady route, no remote signal; re-checked by
+//   a probe out of their own port whenever quiet for the shared recheck time, withdrawn when
+//   it goes unanswered (docs/host-routing.md "Dual-attached hosts")
 //   routeStatus() -> "installed in zebra" per host
 //
 // Probing: ARP (RFC 826) / NS (RFC 4861 §7.3) unicast to the host's MAC from the switch's
@@ -120,7 +123,7 @@ const char* stateName(HostState s);
 enum class RouteState : uint8_t { Unknown, Pending, Installed, Failed, Removed, Shadowed, Waiting };
 const char* routeStateName(RouteState s);
 
-enum class ProbeReason : uint8_t { Aging, VerifyMove, VerifyRemote };
+enum class ProbeReason : uint8_t { Aging, VerifyMove, VerifyRemote, RecheckShared };
 
 // After a host arrives here (a claim), another router's copy of its route is the old
 // location being replaced, not a second location: the remote-route signal is only checked
@@ -180,7 +183,13 @@ class HostTable {
   void observe(const Observation& o, TimePoint now, Actions& out);
   // The kernel gave up on a neighbour (NUD_FAILED): probe it now.
   void neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, Actions& out);
-  void routeStatus(const std::string& vrf, const IpAddress& ip, RouteState st, TimePoint now);
+  // shared: fpm_client injects the route as shared (a restarted learner adopts the flag).
+  void routeStatus(
+      const std::string& vrf,
+      const IpAddress& ip,
+      RouteState st,
+      TimePoint now,
+      bool shared = false);
   void remoteRoute(
       const std::string& vrf,
       const IpAddress& ip,
@@ -196,7 +205,8 @@ class HostTable {
   // Hosts another router is known to advertise (for fpm_client's remote-route snapshots).
   std::vector<std::pair<std::string, IpAddress>> remoteHosts() const;
 
-  // Operator commands. what: "freeze" | "duplicate" | "all" (forget the host: withdraw).
+  // Operator commands. what: "freeze" | "duplicate" | "shared" | "all" (forget the host:
+  // withdraw).
   Result<std::string> clear(
       const std::string& vrf,
       const IpAddress& ip,
@@ -288,6 +298,7 @@ class HostTable {
     FRemote = 8,
     FShared = 16,
     FPublished = 32,
+    FWasShared = 64,  // withdrawn while shared (a member link failed): comes back shared
   };
   enum ListId : uint8_t { LNone, LActive, LDue, LWaiting, LTomb, LCount };
   struct List {
@@ -305,7 +316,7 @@ class HostTable {
       return k.ip.hash() * 31 + k.vrf;
     }
   };
-  enum class VerifyKind : uint8_t { Move, Remote };
+  enum class VerifyKind : uint8_t { Move, Remote, Shared };
   struct Verify {
     VerifyKind kind;
     TimePoint started;
@@ -335,7 +346,7 @@ class HostTable {
     TimePoint last;
     uint64_t count;
   };
-  enum TimerKind : uint8_t { TVerify, TDuplicate, TFreeze, TGrace };
+  enum TimerKind : uint8_t { TVerify, TDuplicate, TFreeze, TGrace, TShared };
   using TimerKey = std::tuple<TimePoint, uint32_t, uint8_t>;
 
   // admission
@@ -362,6 +373,11 @@ class HostTable {
   void verifyStep(uint32_t idx, TimePoint now, Actions& out);
   void finishVerify(uint32_t idx, bool answered, TimePoint now, Actions& out);
   void recordMove(uint32_t idx, bool mayFreeze, TimePoint now, Actions& out);
+  // Flags the host shared (dual-attached) and arms its recheck.
+  void markShared(uint32_t idx, TimePoint now);
+  void armSharedCheck(uint32_t idx, TimePoint at);
+  void dropSharedCheck(uint32_t idx);
+  Duration sharedRecheck() const;
   void freeze(uint32_t idx, TimePoint now, Actions& out);
   void unfreeze(uint32_t idx, const char* why, TimePoint now, Actions& out);
   void withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out);
@@ -403,6 +419,8 @@ class HostTable {
   Counter* cFrozenIgnored_;
   Counter* cRemoteSignals_;
   Counter* cShared_;
+  Counter* cSharedRechecks_;
+  Counter* cSharedLost_;
   Counter* cArpProbes_;
   Counter* cDadProbes_;
   Counter* cObservations_;
@@ -423,6 +441,7 @@ class HostTable {
   std::unordered_map<uint32_t, Duplicate> dups_;
   std::unordered_map<uint32_t, TimePoint> frozenUntil_;
   std::unordered_map<uint32_t, TimePoint> claimGrace_;
+  std::unordered_map<uint32_t, TimePoint> sharedCheck_;  // shared hosts: next recheck
   std::set<TimerKey> timers_;
   std::unordered_map<Key, Refused, KeyHash> refused_;
   // Timeline pool: one chunk of kChunk x tlLen_ events per chunk of hosts.

@@ -43,8 +43,8 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
           c,
           RoutePublisher::Sink{
               [this] { return table_.snapshot(); },
-              [this](const std::string& vrf, const IpAddress& ip, RouteState st) {
-                table_.routeStatus(vrf, ip, st, loop_.now());
+              [this](const std::string& vrf, const IpAddress& ip, RouteState st, bool shared) {
+                table_.routeStatus(vrf, ip, st, loop_.now(), shared);
               },
               [this](
                   const std::string& vrf,
@@ -231,9 +231,9 @@ Result<nlohmann::json> Learner::showHosts(const std::vector<std::string>& args) 
 }
 
 Result<std::string> Learner::command(const std::vector<std::string>& args) {
-  // clear host ADDRESS [freeze|duplicate] [vrf NAME]
+  // clear host ADDRESS [freeze|duplicate|shared] [vrf NAME]
   if (args.size() < 2 || args[0] != "host") {
-    return fail("clear.usage", "usage: clear host ADDRESS [freeze|duplicate] [vrf NAME]");
+    return fail("clear.usage", "usage: clear host ADDRESS [freeze|duplicate|shared] [vrf NAME]");
   }
   auto a = IpAddress::parse(args[1]);
   if (!a) {

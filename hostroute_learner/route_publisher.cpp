@@ -204,7 +204,7 @@ void RoutePublisher::handle(const ipc::Envelope& e) {
         default:
           break;
       }
-      sink_.status(s.vrf(), *a, st);
+      sink_.status(s.vrf(), *a, st, s.shared());
     }
   } else if (e.has_remote_routes()) {
     std::set<std::pair<std::string, IpAddress>> listed;

@@ -33,7 +33,9 @@ class RoutePublisher {
 
   struct Sink {
     std::function<std::vector<PublishAction>()> snapshot;
-    std::function<void(const std::string& vrf, const IpAddress& ip, RouteState st)> status;
+    // shared: fpm_client injects the route as shared (RouteStatus.shared).
+    std::function<void(const std::string& vrf, const IpAddress& ip, RouteState st, bool shared)>
+        status;
     std::function<void(
         const std::string& vrf, const IpAddress& ip, bool present, const std::string& protocol)>
         remote;

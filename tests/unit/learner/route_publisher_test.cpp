@@ -30,7 +30,7 @@ struct PublisherFixture : ::testing::Test {
   std::unique_ptr<ipc::ControlServer> server;
   std::vector<ipc::Envelope> got;
   std::vector<PublishAction> table;
-  std::vector<std::tuple<std::string, IpAddress, RouteState>> statuses;
+  std::vector<std::tuple<std::string, IpAddress, RouteState, bool>> statuses;
   std::vector<std::tuple<IpAddress, bool>> remotes;
   std::vector<std::pair<std::string, IpAddress>> remoteKnown;
   std::unique_ptr<RoutePublisher> pub;
@@ -45,8 +45,8 @@ struct PublisherFixture : ::testing::Test {
         counters,
         RoutePublisher::Sink{
             [this] { return table; },
-            [this](const std::string& vrf, const IpAddress& a, RouteState st) {
-              statuses.emplace_back(vrf, a, st);
+            [this](const std::string& vrf, const IpAddress& a, RouteState st, bool shared) {
+              statuses.emplace_back(vrf, a, st, shared);
             },
             [this](const std::string&, const IpAddress& a, bool present, const std::string&) {
               remotes.emplace_back(a, present);
@@ -141,6 +141,7 @@ TEST_F(PublisherFixture, InboundStatusAndRemoteRoutes) {
   auto a = host.bytes();  // a view: host must outlive it
   st->set_address(std::string(a.begin(), a.end()));
   st->set_state(ipc::ROUTE_INSTALLED);
+  st->set_shared(true);
   auto* bad = s.mutable_route_status()->add_status();
   bad->set_address("abc");  // 3 bytes: neither IPv4 nor IPv6
   pub->handle(s);
@@ -152,6 +153,7 @@ TEST_F(PublisherFixture, InboundStatusAndRemoteRoutes) {
   pub->handle(r);
   ASSERT_EQ(statuses.size(), 1u);
   EXPECT_EQ(std::get<2>(statuses[0]), RouteState::Installed);
+  EXPECT_TRUE(std::get<3>(statuses[0]));  // fpm_client injects it as shared
   ASSERT_EQ(remotes.size(), 1u);
   EXPECT_TRUE(std::get<1>(remotes[0]));
   EXPECT_EQ(counters.value("hostroute_learner.ipc.malformed"), 1u);
