@@ -116,6 +116,19 @@ def generate(topo: Topology, router_name: str) -> str:
 
 
 
+# What an FRR daemon logs (informational, code VTVCM-Y2NW3) once it has parsed its
+# whole configuration file. It reads the file in its event loop, after the pid
+# file and the vty socket exist, so "daemon up" does not mean "config read".
+CONFIG_READ_MARK = "Configuration Read in Took"
+# Log levels at which CONFIG_READ_MARK is written.
+CONFIG_READ_LEVELS = ("informational", "debugging")
+
+
+def config_read_pending(logs: dict[str, str]) -> list[str]:
+    """Daemons (keys of `logs`) whose log does not show the configuration read yet."""
+    return sorted(d for d, text in logs.items() if CONFIG_READ_MARK not in text)
+
+
 def config_errors(logs: dict[str, str]) -> list[str]:
     """Config lines that NO daemon accepted, from the daemons' startup logs.
 

@@ -552,19 +552,40 @@ class Lab:
             for r in self.routers:
                 self._wait_frr_ready(r, [d for d, _ in started[r]])
 
-    def frr_config_errors(self, router: str) -> list[str]:
-        """Lines of `router`'s frr.conf that no running daemon accepted (parsed
-        from the daemons' startup logs; see frrconf.config_errors)."""
+    def _frr_logs(self, router: str) -> dict[str, str]:
         logs = {}
         for d in frrconf.frr_daemons(self.topo.routers[router]):
             p = self.node_workdir(router) / f"{d}.log"
-            if p.exists():
-                logs[d] = p.read_text(errors="replace")
-        return frrconf.config_errors(logs)
+            logs[d] = p.read_text(errors="replace") if p.exists() else ""
+        return logs
+
+    def wait_frr_config_read(self, router: str | None = None, timeout: float = 20.0) -> None:
+        """Wait until every FRR daemon of `router` (default: all routers) has
+        logged that it finished reading frr.conf. A daemon reads its config in
+        its event loop after its pid file and vty socket appear, so the startup
+        logs are complete only then. Needs log_level informational or debugging."""
+        if self.frr_log_level not in frrconf.CONFIG_READ_LEVELS:
+            raise LabError(f"FRR log level {self.frr_log_level!r} hides the end of the config read; "
+                           f"use one of {frrconf.CONFIG_READ_LEVELS} (or strict_config=False)")
+        routers = self._routers_arg(router)
+
+        def done():
+            pending = {r: p for r in routers if (p := frrconf.config_read_pending(self._frr_logs(r)))}
+            return Observation(not pending, observed=pending, expected="every daemon read frr.conf")
+
+        wait_until(done, timeout=timeout, desc="FRR daemons finished reading frr.conf")
+
+    def frr_config_errors(self, router: str) -> list[str]:
+        """Lines of `router`'s frr.conf that no running daemon accepted (parsed
+        from the daemons' startup logs; see frrconf.config_errors). Complete
+        only once wait_frr_config_read() has returned."""
+        return frrconf.config_errors(self._frr_logs(router))
 
     def check_frr_config(self, router: str | None = None) -> None:
         """Raise LabError if some frr.conf line was rejected by every daemon
-        (a typo in frr_extra, a command of a daemon that is not running)."""
+        (a typo in frr_extra, a command of a daemon that is not running).
+        Waits first until every daemon has read its config."""
+        self.wait_frr_config_read(router)
         bad = {r: e for r in self._routers_arg(router) if (e := self.frr_config_errors(r))}
         if bad:
             raise LabError("FRR rejected configuration lines (no daemon accepted them):\n"
