@@ -15,7 +15,7 @@ constexpr uint64_t kSignalToken = ~0ULL;
 }  // namespace
 
 Result<std::unique_ptr<EventLoop>> EventLoop::create() {
-  std::unique_ptr<EventLoop> loop(new EventLoop());
+  auto loop = std::make_unique<EventLoop>(Key());
   loop->epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
   if (!loop->epoll_) {
     return fail("epoll_create", "epoll_create1: {}", strerror(errno));

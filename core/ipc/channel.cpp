@@ -174,7 +174,7 @@ void Channel::close(const std::string& reason) {
 }
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(EventLoop& loop, const std::string& path, Counters& counters) {
-  std::unique_ptr<ControlServer> s(new ControlServer(loop, counters));
+  auto s = std::make_unique<ControlServer>(Key(), loop, counters);
   s->path_ = path;
   HR_TRY(auto sa, unixAddress(path));
   s->listen_ = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

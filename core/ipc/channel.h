@@ -92,12 +92,18 @@ class Channel {
 };
 
 class ControlServer {
+  // Passkey: only listen() can make one, yet make_unique can call the public constructor.
+  struct Key {
+    explicit Key() = default;
+  };
+
  public:
   using MessageHandler = Channel::MessageHandler;
   using ChannelEvent = std::function<void(Channel&)>;
 
   // Creates the listening socket at `path` (a stale file is replaced; mode 0660).
   static Result<std::unique_ptr<ControlServer>> listen(EventLoop& loop, const std::string& path, Counters& counters);
+  ControlServer(Key, EventLoop& loop, Counters& counters) : loop_(loop), counters_(counters) {}
   ~ControlServer();
 
   void onMessage(MessageHandler h) {
@@ -116,7 +122,6 @@ class ControlServer {
   }
 
  private:
-  ControlServer(EventLoop& loop, Counters& counters) : loop_(loop), counters_(counters) {}
   void accept();
 
   EventLoop& loop_;
