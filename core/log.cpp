@@ -49,20 +49,39 @@ std::vector<std::string_view> debugNames() {
 }
 
 Result<spdlog::level::level_enum> parseLevel(std::string_view s) {
-  if (s == "trace") return spdlog::level::trace;
-  if (s == "debug") return spdlog::level::debug;
-  if (s == "info") return spdlog::level::info;
-  if (s == "warning" || s == "warn") return spdlog::level::warn;
-  if (s == "error") return spdlog::level::err;
-  if (s == "critical") return spdlog::level::critical;
-  return fail("bad_level", "unknown log level '{}' (trace|debug|info|warning|error|critical)", s);
+  if (s == "trace") {
+    return spdlog::level::trace;
+  }
+  if (s == "debug") {
+    return spdlog::level::debug;
+  }
+  if (s == "info") {
+    return spdlog::level::info;
+  }
+  if (s == "warning" || s == "warn") {
+    return spdlog::level::warn;
+  }
+  if (s == "error") {
+    return spdlog::level::err;
+  }
+  if (s == "critical") {
+    return spdlog::level::critical;
+  }
+  return fail(
+      "log.bad_level", "unknown log level '{}' (trace|debug|info|warning|error|critical)", s);
 }
 
 Result<Target> parseTarget(std::string_view s) {
-  if (s == "auto") return Target::Auto;
-  if (s == "stderr") return Target::Stderr;
-  if (s == "journald") return Target::Journald;
-  return fail("bad_target", "unknown log target '{}' (auto|stderr|journald)", s);
+  if (s == "auto") {
+    return Target::Auto;
+  }
+  if (s == "stderr") {
+    return Target::Stderr;
+  }
+  if (s == "journald") {
+    return Target::Journald;
+  }
+  return fail("log.bad_target", "unknown log target '{}' (auto|stderr|journald)", s);
 }
 
 void init(const std::string& daemon, Target target, spdlog::level::level_enum level) {

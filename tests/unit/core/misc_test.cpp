@@ -50,6 +50,11 @@ TEST(Log, ParsesLevelsTargetsAndCategories) {
   EXPECT_FALSE(log::debugOn(log::Debug::Fpm));
 }
 
+TEST(Log, ErrorCodesAreNamespaced) {
+  EXPECT_EQ(log::parseLevel("loud").error().code, "log.bad_level");
+  EXPECT_EQ(log::parseTarget("syslog").error().code, "log.bad_target");
+}
+
 TEST(InstancePaths, PathspaceLayout) {
   auto d = InstancePaths::forInstance("");
   EXPECT_EQ(d.confDir, "/etc/frr-hostroute");
