@@ -252,8 +252,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (auto st = hr::checkInstanceName(instance); !st) {
+    std::cerr << "hostroutectl: " << st.error().str() << "\n";
+    return 2;
+  }
   c.paths = hr::InstancePaths::forInstance(instance);
-  if (!runDir.empty()) c.paths.runDir = runDir;
+  if (!runDir.empty()) {
+    c.paths.runDir = runDir;
+  }
 
   if (*validateCmd) return runValidate(file, yangDir);
   if (*showCmd) return runShow(c, showWords, daemonOpt);

@@ -139,6 +139,7 @@ Status Daemon::init() {
       return fail("daemon.bad_debug", "unknown debug category '{}'", c);
     }
   }
+  HR_TRY_VOID(checkInstanceName(instance_));
 
   paths_ = InstancePaths::forInstance(instance_);
   if (!runDirOpt_.empty()) paths_.runDir = runDirOpt_;

@@ -175,3 +175,9 @@ def test_validate_command(inst, tmp_path):
     assert "INVALID" in r.stderr
     xml = ROOT / "yang" / "examples" / "tor.xml"
     assert inst.ctl("validate", str(xml)).returncode == 0
+
+
+def test_cli_refuses_a_bad_instance_name(inst):
+    r = inst.ctl("-N", "a/b", "show", "status", check=False)
+    assert r.returncode == 2
+    assert "daemon.bad_instance" in r.stderr and "'a/b'" in r.stderr, r.stderr

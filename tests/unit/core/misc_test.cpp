@@ -55,6 +55,39 @@ TEST(Log, ErrorCodesAreNamespaced) {
   EXPECT_EQ(log::parseTarget("syslog").error().code, "log.bad_target");
 }
 
+TEST(InstanceName, AllowsPathspaceNames) {
+  const std::string names[] = {
+      "", "tor1", "hr-tor1", "a.b_c-D9", "x", std::string(kMaxInstanceName, 'n')};
+  for (const auto& ok : names) {
+    EXPECT_TRUE(checkInstanceName(ok)) << "'" << ok << "'";
+  }
+}
+
+TEST(InstanceName, RefusesNamesThatLeaveTheirDirectory) {
+  struct Case {
+    std::string name;
+    std::string why;
+  };
+  const Case cases[] = {
+      {"..", "contains '..'"},
+      {".", "is '.'"},
+      {"a..b", "contains '..'"},
+      {"../etc", "'/'"},
+      {"a/b", "'/'"},
+      {"/abs", "'/'"},
+      {"tor 1", "byte 0x20"},
+      {"tor1\n", "byte 0x0a"},
+      {"t*r", "'*'"},
+      {std::string(kMaxInstanceName + 1, 'n'), "longer than 64"},
+  };
+  for (const auto& c : cases) {
+    auto st = checkInstanceName(c.name);
+    ASSERT_FALSE(st) << c.name;
+    EXPECT_EQ(st.error().code, "daemon.bad_instance");
+    EXPECT_NE(st.error().message.find(c.why), std::string::npos) << st.error().message;
+  }
+}
+
 TEST(InstancePaths, PathspaceLayout) {
   auto d = InstancePaths::forInstance("");
   EXPECT_EQ(d.confDir, "/etc/frr-hostroute");
