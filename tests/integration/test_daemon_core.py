@@ -1,7 +1,7 @@
 """The daemon core on a real binary (no namespaces needed): start-up on a valid config,
-refusal of an invalid one naming the data path, SIGHUP reload (valid applied, invalid
-refused with the running config kept), the control socket, the pid-file lock and a clean
-SIGTERM stop."""
+refusal of an invalid or missing one naming the data path or the file, SIGHUP reload (valid
+applied, invalid or vanished file refused with the running config kept), the control socket,
+sd_notify, the CLI's view of a killed daemon, the pid-file lock and a clean SIGTERM stop."""
 
 import json
 import os
@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from conftest import lab_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("HR_BUILD_DIR", ROOT / "build"))
@@ -49,13 +51,18 @@ class Instance:
     def write(self, doc):
         self.config.write_text(json.dumps(doc) if isinstance(doc, dict) else doc)
 
-    def start(self, daemon="hostroute_learner"):
+    def start(self, daemon="hostroute_learner", args=None, env=None):
+        """Start `daemon` with `--run-dir` and `args` (default `-N core-test -c CONFIG`),
+        logging to stderr unless `args` choose a target."""
         self.daemon = daemon
-        self.proc = subprocess.Popen(
-            [str(BIN / daemon), "-N", "core-test", "--run-dir", str(self.run_dir), "-c", str(self.config), "--log-target", "stderr"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.log, "w"),
-        )
+        if args is None:
+            args = ["-N", "core-test", "-c", str(self.config)]
+        if "--log-target" not in args:
+            args = [*args, "--log-target", "stderr"]
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(
+                [str(BIN / daemon), *args, "--run-dir", str(self.run_dir)],
+                stdout=subprocess.DEVNULL, stderr=log, env=env)
         return self.proc
 
     def ctl(self, *args, check=True):
@@ -175,6 +182,67 @@ def test_validate_command(inst, tmp_path):
     assert "INVALID" in r.stderr
     xml = ROOT / "yang" / "examples" / "tor.xml"
     assert inst.ctl("validate", str(xml)).returncode == 0
+
+
+def counters(inst):
+    return json.loads(inst.ctl("show", "counters", "--json").stdout)[inst.daemon]
+
+
+def test_explicit_config_file_must_exist(inst):
+    p = inst.start(args=["-N", "core-test", "-c", str(inst.tmp / "typo.json")])
+    rc = p.wait(timeout=10)
+    err = inst.log.read_text()
+    assert rc == 1
+    assert f"config file {inst.tmp / 'typo.json'} (given with -c) does not exist" in err, err
+    assert not socket_up(inst)
+
+
+def test_implicit_default_config_may_be_absent(inst):
+    # No -c: /etc/frr-hostroute/NAME/hostroute.json, for a NAME nobody configured.
+    name = f"{lab_prefix()}-coretest-{os.getpid()}"
+    assert not Path(f"/etc/frr-hostroute/{name}").exists()
+    inst.start(args=["-N", name])
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    st = inst.status()
+    assert st["config"] == {"file": f"/etc/frr-hostroute/{name}/hostroute.json", "present": False,
+                            "generation": 1, "lastReloadError": None}
+    assert f"event=no_config file=/etc/frr-hostroute/{name}/hostroute.json" in inst.log.read_text()
+    # Still absent on reload: the defaults again, not a refusal.
+    r = inst.ctl("reload")
+    assert "generation 2" in r.stdout and "YANG defaults" in r.stdout, r.stdout
+    assert counters(inst)["hostroute_learner.config.reload_failures"] == 0
+    inst.stop()
+    assert inst.proc.returncode == 0
+
+
+@pytest.mark.parametrize("how", ["removed", "directory"])
+def test_reload_refuses_a_vanished_or_unreadable_file(inst, how):
+    inst.write(VALID)
+    inst.start()
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    inst.config.unlink()
+    if how == "directory":
+        inst.config.mkdir()
+    inst.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: inst.status()["config"]["lastReloadError"], desc="reload refused")
+    st = inst.status()["config"]
+    want = "has gone" if how == "removed" else "is not a regular file"
+    assert want in st["lastReloadError"], st
+    assert st["generation"] == 1 and st["present"] is True, st
+    # The running config stays: not the defaults (hold-time 300).
+    assert json.loads(inst.ctl("show", "learning", "--json").stdout)["holdTimeSeconds"] == 60
+    assert counters(inst)["hostroute_learner.config.reload_failures"] == 1
+    code = "config.missing" if how == "removed" else "config.unreadable"
+    assert f"event=config_refused file={inst.config} code={code}" in inst.log.read_text()
+    r = inst.ctl("reload", check=False)
+    assert r.returncode == 1 and want in r.stderr, r.stderr
+    assert counters(inst)["hostroute_learner.config.reload_failures"] == 2
+    # The file is back: applied.
+    if how == "directory":
+        inst.config.rmdir()
+    inst.write(VALID)
+    assert "generation 2" in inst.ctl("reload").stdout
+    assert inst.status()["config"]["lastReloadError"] is None
 
 
 def test_cli_refuses_a_bad_instance_name(inst):
