@@ -94,25 +94,24 @@ Status Daemon::writePidFile() {
   return ok();
 }
 
+// The configured log level (--log-level, else the document's logging/level) and the debug
+// categories (--debug plus the document's logging/debug). A category switched on at runtime
+// with `debug CATEGORY on` lasts until the next commit.
 void Daemon::applyLogging(const config::DataTree& tree) {
-  if (logLevel_.empty()) {
-    std::string level = "info";
-    if (auto root = tree.root("frr-hostroute", "hostroute")) {
-      if (auto lg = root->child("logging")) {
-        level = lg->str("level", "info");
-      }
-    }
-    if (auto l = log::parseLevel(level)) {
-      log::setLevel(*l);
-    }
-  }
+  std::string level = logLevel_;
   std::vector<std::string> cats = debug_;
   if (auto root = tree.root("frr-hostroute", "hostroute")) {
     if (auto lg = root->child("logging")) {
+      if (level.empty()) {
+        level = lg->str("level", "info");
+      }
       for (auto& c : lg->leafList("debug")) {
         cats.push_back(c);
       }
     }
+  }
+  if (auto l = log::parseLevel(level.empty() ? "info" : level)) {
+    log::setLevel(*l);
   }
   for (auto name : log::debugNames()) {
     log::setDebug(*log::parseDebug(name), false);
@@ -403,15 +402,23 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
         if (args.size() != 2 || !log::parseDebug(args[0]) || (args[1] != "on" && args[1] != "off")) {
           out = fail("command.usage", "usage: debug CATEGORY on|off (categories: packets zapi netlink fpm vrrp ipc config)");
         } else {
+          // While any category is on, the log level is lowered to debug so its lines show;
+          // once none is on, the configured level is back (log::setDebug).
           log::setDebug(*log::parseDebug(args[0]), args[1] == "on");
-          if (args[1] == "on") log::setLevel(spdlog::level::debug);
-          out = fmt::format("debug {} {}", args[0], args[1]);
+          out = fmt::format(
+              "debug {} {} (log level {})",
+              args[0],
+              args[1],
+              log::levelName(log::effectiveLevel()));
         }
       } else if (cmd == "log-level") {
         auto l = args.size() == 1 ? log::parseLevel(args[0]) : fail("command.usage", "usage: log-level LEVEL");
         if (l) {
           log::setLevel(*l);
-          out = fmt::format("log level {}", args[0]);
+          out = fmt::format(
+              "log level {}{}",
+              args[0],
+              log::effectiveLevel() != *l ? " (debug while a debug category is on)" : "");
         } else {
           out = fail(l.error());
         }

@@ -249,3 +249,19 @@ def test_cli_refuses_a_bad_instance_name(inst):
     r = inst.ctl("-N", "a/b", "show", "status", check=False)
     assert r.returncode == 2
     assert "daemon.bad_instance" in r.stderr and "'a/b'" in r.stderr, r.stderr
+
+
+def test_debug_off_restores_the_configured_level(inst):
+    doc = json.loads(json.dumps(VALID))
+    doc["frr-hostroute:hostroute"]["logging"] = {"level": "warning"}
+    inst.write(doc)
+    inst.start()
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    r = inst.ctl("debug", "ipc", "on")
+    assert "debug ipc on (log level debug)" in r.stdout, r.stdout
+    assert inst.status()["debug"] == ["ipc"]
+    # The category's lines show: closing a control connection is an ipc debug event.
+    wait_until(lambda: "event=ipc_close" in inst.log.read_text(), desc="an ipc debug line")
+    r = inst.ctl("debug", "ipc", "off")
+    assert "debug ipc off (log level warning)" in r.stdout, r.stdout
+    assert inst.status()["debug"] == []
