@@ -86,8 +86,12 @@ hr::Result<std::string> command(const Ctx& c, const std::string& daemon, const s
   return rep.command_reply().message();
 }
 
+// Whether a daemon accepts connections on its socket: a socket file left behind by a daemon
+// that was killed (SIGKILL: no clean-up) does not count. A socket we may not connect to
+// (permission) counts, so that the command that follows says why it failed.
 bool running(const Ctx& c, const std::string& daemon) {
-  return ::access(c.paths.socketPath(daemon).c_str(), F_OK) == 0;
+  auto st = hr::ipc::probe(c.paths.socketPath(daemon));
+  return st || st.error().code != "ipc.not_running";
 }
 
 void print(const Ctx& c, const std::string& topic, const nlohmann::json& j) {
@@ -110,7 +114,7 @@ int showAll(const Ctx& c, const std::string& topic, std::vector<std::string> dae
       all[d] = *r;
       any = true;
     } else {
-      all[d] = {{"error", r.error().message}};
+      all[d] = {{"error", r.error().message}, {"code", r.error().code}};
     }
   }
   if (c.json) {

@@ -251,6 +251,27 @@ def test_cli_refuses_a_bad_instance_name(inst):
     assert "daemon.bad_instance" in r.stderr and "'a/b'" in r.stderr, r.stderr
 
 
+def test_cli_sees_a_killed_daemon_as_not_running(inst):
+    """SIGKILL leaves the socket file behind: the CLI must not take it for a running daemon."""
+    inst.write(VALID)
+    inst.start()
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    inst.proc.kill()
+    inst.proc.wait()
+    assert socket_up(inst), "SIGKILL leaves the socket file (what this test is about)"
+    r = inst.ctl("show", "status", check=False)
+    assert r.returncode == 1
+    row = [l for l in r.stdout.splitlines() if l.startswith("hostroute_learner")]
+    assert row and row[0].split()[1:3] == ["not", "running"], r.stdout
+    j = json.loads(inst.ctl("show", "status", "--json", check=False).stdout)["hostroute_learner"]
+    assert j["code"] == "ipc.not_running", j
+    r = inst.ctl("reload", check=False)
+    assert r.returncode == 1 and "no daemon of this instance is running" in r.stderr, r.stderr
+    # A new daemon replaces the stale socket.
+    inst.start()
+    wait_until(lambda: inst.ctl("show", "status", check=False).returncode == 0, desc="restarted daemon answers")
+
+
 def test_debug_off_restores_the_configured_level(inst):
     doc = json.loads(json.dumps(VALID))
     doc["frr-hostroute:hostroute"]["logging"] = {"level": "warning"}
