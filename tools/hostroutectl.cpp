@@ -163,7 +163,7 @@ int runShow(Ctx& c, std::vector<std::string> words, const std::string& daemonOpt
   }
   auto r = show(c, daemon, topic, args);
   if (!r) {
-    std::cerr << daemon << ": " << r.error().message << "\n";
+    std::cerr << daemon << ": " << r.error().str() << "\n";
     return 1;
   }
   print(c, topic, *r);
@@ -173,7 +173,7 @@ int runShow(Ctx& c, std::vector<std::string> words, const std::string& daemonOpt
 int runValidate(const std::string& file, const std::string& yangDir) {
   auto ctx = hr::config::YangContext::load(yangDir);
   if (!ctx) {
-    std::cerr << ctx.error().message << "\n";
+    std::cerr << ctx.error().str() << "\n";
     return 1;
   }
   auto r = hr::cli::validateDocument(*ctx, file);
@@ -206,7 +206,7 @@ int runCommand(const Ctx& c, const std::string& cmd, const std::vector<std::stri
     if (r) {
       std::cout << d << ": " << *r << "\n";
     } else {
-      std::cerr << d << ": " << r.error().message << "\n";
+      std::cerr << d << ": " << r.error().str() << "\n";
       rc = 1;
     }
   }

@@ -193,7 +193,8 @@ def test_explicit_config_file_must_exist(inst):
     rc = p.wait(timeout=10)
     err = inst.log.read_text()
     assert rc == 1
-    assert f"config file {inst.tmp / 'typo.json'} (given with -c) does not exist" in err, err
+    assert f"hostroute_learner: config.missing: config file {inst.tmp / 'typo.json'} (given with -c) " \
+           "does not exist" in err, err
     assert not socket_up(inst)
 
 
@@ -243,6 +244,22 @@ def test_reload_refuses_a_vanished_or_unreadable_file(inst, how):
     inst.write(VALID)
     assert "generation 2" in inst.ctl("reload").stdout
     assert inst.status()["config"]["lastReloadError"] is None
+
+
+@pytest.mark.parametrize("args,code,text", [
+    (["-N", "core-test", "--debug", "everything"], "daemon.bad_debug",
+     "unknown debug category 'everything'"),
+    (["-N", "../etc"], "daemon.bad_instance", "instance name '../etc' has '/'"),
+    (["-N", ".."], "daemon.bad_instance", "contains '..'"),
+    (["-N", "core-test", "--log-target", "syslog"], "log.bad_target",
+     "unknown log target 'syslog'"),
+])
+def test_startup_errors_print_their_code(inst, args, code, text):
+    inst.write(VALID)
+    p = inst.start(args=[*args, "-c", str(inst.config)])
+    assert p.wait(timeout=10) == 1
+    err = inst.log.read_text()
+    assert f"hostroute_learner: {code}: " in err and text in err, err
 
 
 def test_cli_refuses_a_bad_instance_name(inst):
