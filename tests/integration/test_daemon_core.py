@@ -6,6 +6,7 @@ sd_notify, the CLI's view of a killed daemon, the pid-file lock and a clean SIGT
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -266,6 +267,33 @@ def test_cli_refuses_a_bad_instance_name(inst):
     r = inst.ctl("-N", "a/b", "show", "status", check=False)
     assert r.returncode == 2
     assert "daemon.bad_instance" in r.stderr and "'a/b'" in r.stderr, r.stderr
+
+
+def test_sd_notify_ready_reloading_stopping(inst):
+    """The daemon tells a NOTIFY_SOCKET (as systemd's Type=notify gives it) when it is ready,
+    reloading and stopping, in that order."""
+    inst.write(VALID)
+    path = inst.tmp / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(10)  # each recv below is a wait with a deadline
+    try:
+        inst.start(env={**os.environ, "NOTIFY_SOCKET": str(path)})
+
+        def next_message():
+            return sock.recv(4096).decode()
+
+        assert next_message() == "READY=1"
+        assert socket_up(inst)  # READY comes once the control socket listens
+        inst.proc.send_signal(signal.SIGHUP)
+        assert next_message() == "RELOADING=1"
+        assert next_message() == "READY=1"
+        assert inst.status()["config"]["generation"] == 2
+        inst.proc.send_signal(signal.SIGTERM)
+        assert next_message() == "STOPPING=1"
+        assert inst.proc.wait(timeout=10) == 0
+    finally:
+        sock.close()
 
 
 def test_cli_sees_a_killed_daemon_as_not_running(inst):
