@@ -31,7 +31,8 @@ namespace {
 
 using hr::ipc::Envelope;
 
-const std::vector<std::string> kDaemons = {"hostroute_learner", "fpm_client", "vrrp_anycast", "proxyarp"};
+// The suite's daemons that exist today (proxyarp comes with a later issue).
+const std::vector<std::string> kDaemons = {"hostroute_learner", "fpm_client", "vrrp_anycast"};
 // Which daemon answers which topic.
 const std::map<std::string, std::string> kTopicDaemon = {
     {"hosts", "hostroute_learner"},
