@@ -7,7 +7,9 @@
 # Other verbs: deps (install only), build, unit, sanitize (clang ASan+UBSan build: unit tests
 # and libFuzzer targets), integration, bench.
 # Environment: HR_BUILD_DIR (default ./build), HR_JOBS (default: nproc),
-#              HRLAB_PREFIX (namespace prefix of the lab, default "hr").
+#              HRLAB_PREFIX (namespace prefix of the lab, default "hr"),
+#              HR_TEST_BUDGET (seconds the whole `test` verb may take, default 2700 = 45 min:
+#              each phase runs under `timeout` with what is left, and fails when it runs out).
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -68,7 +70,7 @@ build() {
 
 unit() {
   log "unit tests"
-  ctest --test-dir "$BUILD" -L unit --output-on-failure -j "$JOBS"
+  ctest --test-dir "$BUILD" -L unit --no-tests=error --output-on-failure -j "$JOBS"
 }
 
 sanitize() {
@@ -78,7 +80,7 @@ sanitize() {
   cmake --build "$SAN_BUILD" -j "$JOBS"
   local rc=0
   log "unit tests under ASan + UBSan"
-  ctest --test-dir "$SAN_BUILD" -L unit --output-on-failure -j "$JOBS" || rc=1
+  ctest --test-dir "$SAN_BUILD" -L unit --no-tests=error --output-on-failure -j "$JOBS" || rc=1
   for t in "$SAN_BUILD"/bin/*_fuzz; do
     [ -x "$t" ] || continue
     local name corpus work
@@ -101,7 +103,7 @@ sanitize() {
 integration() {
   need_root
   log "integration tests (real FRR in network namespaces, prefix ${HRLAB_PREFIX:-hr})"
-  HR_BUILD_DIR="$BUILD" "$PY" -m pytest -v -p no:cacheprovider "$ROOT/tests/integration" "$@"
+  HR_BUILD_DIR="$BUILD" "$PY" -m pytest -v -p no:cacheprovider --durations=15 "$ROOT/tests/integration" "$@"
 }
 
 demo() {
@@ -116,13 +118,69 @@ bench() {
   HR_BUILD_DIR="$BUILD" "$PY" "$ROOT/bench/run.py" "$@"
 }
 
+# The `test` verb's time budget: the README promises the whole command (install, build, every
+# test) stays under 45 minutes on 2 cores. Each phase runs under `timeout` with what is left of
+# the budget (SIGINT first, so pytest still tears its labs down), and its duration is printed.
+# Ctrl-C (or SIGTERM) is passed on to the running phase the same way, and stops the run.
+BUDGET=${HR_TEST_BUDGET:-2700}
+PHASES=()
+INTERRUPTED=0
+
+# phase NAME VERB: runs `dev.sh _VERB` within the rest of the budget; records its duration.
+phase() {
+  local name=$1 verb=$2 start=$SECONDS rc=0 pid
+  local left=$((BUDGET - SECONDS))
+  if [ "$INTERRUPTED" -ne 0 ]; then
+    PHASES+=("$name: not run (interrupted)")
+    return 1
+  fi
+  if [ "$left" -le 0 ]; then
+    echo "dev.sh: no time left of the ${BUDGET} s budget for $name" >&2
+    PHASES+=("$name: not run (budget spent)")
+    return 1
+  fi
+  # timeout runs the phase in a process group of its own, which a terminal's Ctrl-C does
+  # not reach: forward it.
+  timeout -s INT --kill-after=120 "$left" "$ROOT/dev.sh" "_$verb" &
+  pid=$!
+  trap 'INTERRUPTED=1; kill -INT "$pid" 2>/dev/null || true' INT TERM
+  while :; do
+    rc=0
+    wait "$pid" || rc=$?
+    kill -0 "$pid" 2>/dev/null || break   # a trapped signal ended the wait, not the phase
+  done
+  trap - INT TERM
+  local took=$((SECONDS - start))
+  if [ "$rc" -eq 124 ]; then
+    echo "dev.sh: $name ran out of the ${BUDGET} s budget (stopped after ${took} s)" >&2
+    PHASES+=("$name: ${took} s, STOPPED at the budget")
+  elif [ "$INTERRUPTED" -ne 0 ]; then
+    PHASES+=("$name: ${took} s, interrupted")
+    rc=130
+  else
+    PHASES+=("$name: ${took} s$([ "$rc" -eq 0 ] || echo ", FAILED (exit $rc)")")
+  fi
+  return "$rc"
+}
+
+print_phases() {
+  log "durations (budget ${BUDGET} s, used ${SECONDS} s)"
+  local p
+  for p in "${PHASES[@]}"; do
+    echo "  $p"
+  done
+}
+
 all_tests() {
   local failed=()
-  local start=$SECONDS
-  unit || failed+=(unit)
-  sanitize || failed+=(sanitize)
-  integration || failed+=(integration)
-  log "tests finished in $((SECONDS - start)) s"
+  phase unit unit || failed+=(unit)
+  phase sanitize sanitize || failed+=(sanitize)
+  phase integration integration || failed+=(integration)
+  print_phases
+  if [ "$INTERRUPTED" -ne 0 ]; then
+    echo "INTERRUPTED" >&2
+    return 130
+  fi
   if [ ${#failed[@]} -ne 0 ]; then
     echo "FAILED: ${failed[*]}" >&2
     return 1
@@ -138,7 +196,14 @@ case "$verb" in
   unit) build; unit ;;
   sanitize|fuzz) sanitize ;;
   integration) build; integration "$@" ;;
-  test) deps; build; all_tests ;;
+  test)
+    t=$SECONDS; deps; PHASES+=("deps: $((SECONDS - t)) s")
+    t=$SECONDS; build; PHASES+=("build: $((SECONDS - t)) s")
+    all_tests
+    ;;
+  _unit) unit ;;            # the phases of `test`, run under its budget (see phase)
+  _sanitize) sanitize ;;
+  _integration) integration "$@" ;;
   demo) deps; build; demo "$@" ;;
   bench) deps; build; bench "$@" ;;
   *)

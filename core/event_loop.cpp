@@ -15,20 +15,20 @@ constexpr uint64_t kSignalToken = ~0ULL;
 }  // namespace
 
 Result<std::unique_ptr<EventLoop>> EventLoop::create() {
-  std::unique_ptr<EventLoop> loop(new EventLoop());
+  auto loop = std::make_unique<EventLoop>(Key());
   loop->epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
   if (!loop->epoll_) {
-    return fail("epoll_create", "epoll_create1: {}", strerror(errno));
+    return fail("loop.epoll_create", "epoll_create1: {}", strerror(errno));
   }
   loop->timerFd_ = Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   if (!loop->timerFd_) {
-    return fail("timerfd_create", "timerfd_create: {}", strerror(errno));
+    return fail("loop.timerfd_create", "timerfd_create: {}", strerror(errno));
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kTimerToken;
   if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, loop->timerFd_.get(), &ev) < 0) {
-    return fail("epoll_ctl", "epoll_ctl(timerfd): {}", strerror(errno));
+    return fail("loop.epoll_ctl", "epoll_ctl(timerfd): {}", strerror(errno));
   }
   return loop;
 }
@@ -37,14 +37,14 @@ EventLoop::~EventLoop() = default;
 
 Status EventLoop::addFd(int fd, uint32_t events, FdCallback cb) {
   if (fds_.count(fd) != 0) {
-    return fail("exists", "fd {} already watched", fd);
+    return fail("loop.fd_exists", "fd {} already watched", fd);
   }
   auto entry = std::make_shared<FdEntry>(FdEntry{std::move(cb), nextToken_++});
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = entry->token;
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) {
-    return fail("epoll_ctl", "epoll_ctl(add {}): {}", fd, strerror(errno));
+    return fail("loop.epoll_ctl", "epoll_ctl(add {}): {}", fd, strerror(errno));
   }
   tokenToFd_[entry->token] = fd;
   fds_[fd] = std::move(entry);
@@ -54,13 +54,13 @@ Status EventLoop::addFd(int fd, uint32_t events, FdCallback cb) {
 Status EventLoop::modifyFd(int fd, uint32_t events) {
   auto it = fds_.find(fd);
   if (it == fds_.end()) {
-    return fail("unknown_fd", "fd {} not watched", fd);
+    return fail("loop.unknown_fd", "fd {} not watched", fd);
   }
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = it->second->token;
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) < 0) {
-    return fail("epoll_ctl", "epoll_ctl(mod {}): {}", fd, strerror(errno));
+    return fail("loop.epoll_ctl", "epoll_ctl(mod {}): {}", fd, strerror(errno));
   }
   return ok();
 }
@@ -83,11 +83,11 @@ Status EventLoop::onSignal(int signo, Callback cb) {
     sigaddset(&mask, s);
   }
   if (::sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) {
-    return fail("sigprocmask", "sigprocmask: {}", strerror(errno));
+    return fail("loop.sigprocmask", "sigprocmask: {}", strerror(errno));
   }
   int fd = ::signalfd(signalFd_ ? signalFd_.get() : -1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd < 0) {
-    return fail("signalfd", "signalfd: {}", strerror(errno));
+    return fail("loop.signalfd", "signalfd: {}", strerror(errno));
   }
   if (!signalFd_) {
     signalFd_ = Fd(fd);
@@ -95,7 +95,7 @@ Status EventLoop::onSignal(int signo, Callback cb) {
     ev.events = EPOLLIN;
     ev.data.u64 = kSignalToken;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) {
-      return fail("epoll_ctl", "epoll_ctl(signalfd): {}", strerror(errno));
+      return fail("loop.epoll_ctl", "epoll_ctl(signalfd): {}", strerror(errno));
     }
   }
   return ok();

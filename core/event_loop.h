@@ -32,11 +32,17 @@ using TimePoint = SteadyClock::time_point;
 using Duration = SteadyClock::duration;
 
 class EventLoop {
+  // Passkey: only create() can make one, yet make_unique can call the public constructor.
+  struct Key {
+    explicit Key() = default;
+  };
+
  public:
   using Callback = std::function<void()>;
   using FdCallback = std::function<void(uint32_t events)>;
 
   static Result<std::unique_ptr<EventLoop>> create();
+  explicit EventLoop(Key) {}
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -77,7 +83,6 @@ class EventLoop {
 
  private:
   friend class Timer;
-  EventLoop() = default;
   uint64_t addTimerEntry(TimePoint when, Callback* cb);
   void removeTimerEntry(uint64_t id, TimePoint when);
   void rearmTimerFd();

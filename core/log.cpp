@@ -29,6 +29,11 @@ namespace {
 constexpr std::array<std::string_view, static_cast<size_t>(Debug::Count)> kDebugNames = {
     "packets", "zapi", "netlink", "fpm", "vrrp", "ipc", "config"};
 std::array<bool, static_cast<size_t>(Debug::Count)> gDebug{};
+spdlog::level::level_enum gConfigured = spdlog::level::info;
+
+void applyLevel() {
+  spdlog::set_level(effectiveLevel());
+}
 }  // namespace
 
 std::string_view debugName(Debug d) {
@@ -49,20 +54,39 @@ std::vector<std::string_view> debugNames() {
 }
 
 Result<spdlog::level::level_enum> parseLevel(std::string_view s) {
-  if (s == "trace") return spdlog::level::trace;
-  if (s == "debug") return spdlog::level::debug;
-  if (s == "info") return spdlog::level::info;
-  if (s == "warning" || s == "warn") return spdlog::level::warn;
-  if (s == "error") return spdlog::level::err;
-  if (s == "critical") return spdlog::level::critical;
-  return fail("bad_level", "unknown log level '{}' (trace|debug|info|warning|error|critical)", s);
+  if (s == "trace") {
+    return spdlog::level::trace;
+  }
+  if (s == "debug") {
+    return spdlog::level::debug;
+  }
+  if (s == "info") {
+    return spdlog::level::info;
+  }
+  if (s == "warning" || s == "warn") {
+    return spdlog::level::warn;
+  }
+  if (s == "error") {
+    return spdlog::level::err;
+  }
+  if (s == "critical") {
+    return spdlog::level::critical;
+  }
+  return fail(
+      "log.bad_level", "unknown log level '{}' (trace|debug|info|warning|error|critical)", s);
 }
 
 Result<Target> parseTarget(std::string_view s) {
-  if (s == "auto") return Target::Auto;
-  if (s == "stderr") return Target::Stderr;
-  if (s == "journald") return Target::Journald;
-  return fail("bad_target", "unknown log target '{}' (auto|stderr|journald)", s);
+  if (s == "auto") {
+    return Target::Auto;
+  }
+  if (s == "stderr") {
+    return Target::Stderr;
+  }
+  if (s == "journald") {
+    return Target::Journald;
+  }
+  return fail("log.bad_target", "unknown log target '{}' (auto|stderr|journald)", s);
 }
 
 void init(const std::string& daemon, Target target, spdlog::level::level_enum level) {
@@ -79,17 +103,58 @@ void init(const std::string& daemon, Target target, spdlog::level::level_enum le
     logger = std::make_shared<spdlog::logger>(daemon, sink);
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f %n[%P] %l %v");
   }
-  logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
+  setLevel(level);
 }
 
 void setLevel(spdlog::level::level_enum level) {
-  spdlog::set_level(level);
+  gConfigured = level;
+  applyLevel();
+}
+
+spdlog::level::level_enum configuredLevel() {
+  return gConfigured;
+}
+
+spdlog::level::level_enum effectiveLevel() {
+  if (anyDebugOn() && gConfigured > spdlog::level::debug) {
+    return spdlog::level::debug;
+  }
+  return gConfigured;
+}
+
+std::string_view levelName(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warning";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "critical";
+    default:
+      return "off";
+  }
 }
 
 void setDebug(Debug d, bool on) {
   gDebug[static_cast<size_t>(d)] = on;
+  applyLevel();
+}
+
+bool anyDebugOn() {
+  for (bool on : gDebug) {
+    if (on) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool debugOn(Debug d) {

@@ -34,10 +34,19 @@ Result<Target> parseTarget(std::string_view s);
 // Installs the process-wide logger named after the daemon. Auto = journald when started by
 // systemd (JOURNAL_STREAM is set), stderr otherwise.
 void init(const std::string& daemon, Target target, spdlog::level::level_enum level);
+
+// Two levels: the configured one (config logging/level, --log-level, `log-level LEVEL`) and
+// the one in effect, which is the configured one lowered to debug while any debug category
+// is on (HR_DEBUG lines are spdlog::debug lines). Switching the last category off restores
+// the configured level.
 void setLevel(spdlog::level::level_enum level);
+spdlog::level::level_enum configuredLevel();
+spdlog::level::level_enum effectiveLevel();
+std::string_view levelName(spdlog::level::level_enum level);
 
 void setDebug(Debug d, bool on);
 bool debugOn(Debug d);
+bool anyDebugOn();
 std::vector<std::string> debugEnabledNames();
 
 // Allows one log line per key per interval and reports how many were suppressed in between.

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     return *rc;
   }
   if (auto st = d.init(); !st) {
-    std::fprintf(stderr, "fpm_client: %s\n", st.error().message.c_str());
+    std::fprintf(stderr, "fpm_client: %s\n", st.error().str().c_str());
     return 1;
   }
   if (auto st = hostRoutes.start(); !st) {  // host routes (ZAPI)

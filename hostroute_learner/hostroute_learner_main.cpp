@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     return *rc;
   }
   if (auto st = d.init(); !st) {
-    std::fprintf(stderr, "hostroute_learner: %s\n", st.error().message.c_str());
+    std::fprintf(stderr, "hostroute_learner: %s\n", st.error().str().c_str());
     return 1;
   }
   learner = std::make_unique<hr::learner::Learner>(d.loop(), d.counters(), d.paths());

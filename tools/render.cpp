@@ -32,17 +32,45 @@ std::string renderGeneric(const nlohmann::json& j, int indent) {
   return out.str();
 }
 
+std::string unreachableState(const nlohmann::json& entry) {
+  std::string code = entry.value("code", "");
+  if (code == "ipc.not_running") {
+    return "not running";
+  }
+  if (code == "ipc.timeout") {
+    return "not responding";
+  }
+  if (code == "ipc.permission") {
+    return "permission denied";
+  }
+  return "error";
+}
+
 std::string renderStatus(const nlohmann::json& perDaemon) {
-  std::string out = fmt::format("{:<20} {:<12} {:>8} {:>10} {:>6}  {}\n", "Daemon", "State", "Pid", "Uptime(s)", "CfgGen", "Config");
+  constexpr auto kRow = "{:<20} {:<17} {:>8} {:>10} {:>6}  {}\n";
+  std::string out = fmt::format(kRow, "Daemon", "State", "Pid", "Uptime(s)", "CfgGen", "Config");
   for (const auto& [name, s] : perDaemon.items()) {
     if (s.contains("error")) {
-      out += fmt::format("{:<20} {:<12} {:>8} {:>10} {:>6}  {}\n", name, "not running", "-", "-", "-", "-");
+      auto state = unreachableState(s);
+      out += fmt::format(kRow, name, state, "-", "-", "-", "-");
+      if (state != "not running") {
+        out += fmt::format("{:<20} {}\n", "", s.at("error").get<std::string>());
+      }
       continue;
     }
     const auto& cfg = s.at("config");
     std::string file = cfg.at("file").get<std::string>();
-    if (!cfg.at("present").get<bool>()) file += " (absent: defaults)";
-    out += fmt::format("{:<20} {:<12} {:>8} {:>10} {:>6}  {}\n", name, "running", s.at("pid").get<int>(), s.at("uptimeSeconds").get<long>(), cfg.at("generation").get<long>(), file);
+    if (!cfg.at("present").get<bool>()) {
+      file += " (absent: defaults)";
+    }
+    out += fmt::format(
+        kRow,
+        name,
+        "running",
+        s.at("pid").get<int>(),
+        s.at("uptimeSeconds").get<long>(),
+        cfg.at("generation").get<long>(),
+        file);
     if (!cfg.at("lastReloadError").is_null()) {
       out += fmt::format("{:<20} last reload refused: {}\n", "", cfg.at("lastReloadError").get<std::string>());
     }
@@ -54,7 +82,8 @@ std::string renderCounters(const nlohmann::json& perDaemon) {
   std::string out;
   for (const auto& [name, c] : perDaemon.items()) {
     if (c.contains("error")) {
-      out += fmt::format("{}: {}\n", name, c.at("error").get<std::string>());
+      out +=
+          fmt::format("{}: {}: {}\n", name, unreachableState(c), c.at("error").get<std::string>());
       continue;
     }
     for (const auto& [k, v] : c.items()) {

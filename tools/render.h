@@ -20,7 +20,12 @@ bool registerRenderer(const std::string& topic, Renderer r);
 // The generic fallback, also used for nested parts by specific renderers.
 std::string renderGeneric(const nlohmann::json& j, int indent = 0);
 
+// `show status` / `show counters` over the daemons of an instance: {daemon: document}, or
+// {daemon: {"error": message, "code": ipc error code}} for a daemon that did not answer.
 std::string renderStatus(const nlohmann::json& perDaemon);
 std::string renderCounters(const nlohmann::json& perDaemon);
+// The State column for a daemon that did not answer: "not running" (nothing accepts on its
+// socket), "not responding" (no reply in time), "permission denied", else "error".
+std::string unreachableState(const nlohmann::json& entry);
 
 }  // namespace hr::cli

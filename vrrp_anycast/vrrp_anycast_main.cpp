@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   if (auto rc = d.parse(argc, argv))
     return *rc;
   if (auto st = d.init(); !st) {
-    std::fprintf(stderr, "vrrp_anycast: %s\n", st.error().message.c_str());
+    std::fprintf(stderr, "vrrp_anycast: %s\n", st.error().str().c_str());
     return 1;
   }
   service = std::make_unique<hr::vrrp::Service>(

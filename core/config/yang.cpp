@@ -87,7 +87,7 @@ Result<std::shared_ptr<YangContext>> YangContext::load(const std::string& dir) {
   if (!std::filesystem::is_directory(dir, ec)) {
     return fail("config.yang_dir", "YANG directory '{}' does not exist", dir);
   }
-  std::shared_ptr<YangContext> c(new YangContext());
+  auto c = std::make_shared<YangContext>(Key());
   c->dir_ = dir;
   if (ly_ctx_new(dir.c_str(), LY_CTX_NO_YANGLIBRARY, &c->ctx_) != LY_SUCCESS) {
     return fail("config.yang_ctx", "cannot create a libyang context for '{}'", dir);

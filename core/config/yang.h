@@ -48,9 +48,15 @@ inline Unexpected<ConfigError> configFail(std::string path, std::string message)
 enum class Format { Json, Xml };
 
 class YangContext {
+  // Passkey: only load() can make one, yet make_shared can call the public constructor.
+  struct Key {
+    explicit Key() = default;
+  };
+
  public:
   // Loads every frr-hostroute*.yang module found in `dir` (all features enabled).
   static Result<std::shared_ptr<YangContext>> load(const std::string& dir);
+  explicit YangContext(Key) {}
   ~YangContext();
   YangContext(const YangContext&) = delete;
   YangContext& operator=(const YangContext&) = delete;
@@ -66,7 +72,6 @@ class YangContext {
   }
 
  private:
-  YangContext() = default;
   ly_ctx* ctx_ = nullptr;
   std::vector<std::string> modules_;
   std::string dir_;

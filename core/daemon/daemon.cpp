@@ -94,25 +94,24 @@ Status Daemon::writePidFile() {
   return ok();
 }
 
+// The configured log level (--log-level, else the document's logging/level) and the debug
+// categories (--debug plus the document's logging/debug). A category switched on at runtime
+// with `debug CATEGORY on` lasts until the next commit.
 void Daemon::applyLogging(const config::DataTree& tree) {
-  if (logLevel_.empty()) {
-    std::string level = "info";
-    if (auto root = tree.root("frr-hostroute", "hostroute")) {
-      if (auto lg = root->child("logging")) {
-        level = lg->str("level", "info");
-      }
-    }
-    if (auto l = log::parseLevel(level)) {
-      log::setLevel(*l);
-    }
-  }
+  std::string level = logLevel_;
   std::vector<std::string> cats = debug_;
   if (auto root = tree.root("frr-hostroute", "hostroute")) {
     if (auto lg = root->child("logging")) {
+      if (level.empty()) {
+        level = lg->str("level", "info");
+      }
       for (auto& c : lg->leafList("debug")) {
         cats.push_back(c);
       }
     }
+  }
+  if (auto l = log::parseLevel(level.empty() ? "info" : level)) {
+    log::setLevel(*l);
   }
   for (auto name : log::debugNames()) {
     log::setDebug(*log::parseDebug(name), false);
@@ -136,15 +135,26 @@ Status Daemon::init() {
   log::init(name_, *target, *level);
   for (const auto& c : debug_) {
     if (!log::parseDebug(c)) {
-      return fail("daemon.bad_debug", "unknown debug category '{}'", c);
+      return fail(
+          "daemon.bad_debug",
+          "unknown debug category '{}' (categories: packets zapi netlink fpm vrrp ipc config)",
+          c);
     }
   }
+  HR_TRY_VOID(checkInstanceName(instance_));
 
   paths_ = InstancePaths::forInstance(instance_);
-  if (!runDirOpt_.empty()) paths_.runDir = runDirOpt_;
-  if (!zservOpt_.empty()) paths_.zservPath = zservOpt_;
-  configFile_ = configOpt_.empty() ? paths_.defaultConfigFile() : configOpt_;
-  if (yangDir_.empty()) yangDir_ = defaultYangDir();
+  if (!runDirOpt_.empty()) {
+    paths_.runDir = runDirOpt_;
+  }
+  if (!zservOpt_.empty()) {
+    paths_.zservPath = zservOpt_;
+  }
+  configExplicit_ = !configOpt_.empty();
+  configFile_ = configExplicit_ ? configOpt_ : paths_.defaultConfigFile();
+  if (yangDir_.empty()) {
+    yangDir_ = defaultYangDir();
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(paths_.runDir, ec);
@@ -156,14 +166,16 @@ Status Daemon::init() {
   HR_TRY(yang_, config::YangContext::load(yangDir_));
   HR_TRY(loop_, EventLoop::create());
 
-  // First commit: refuse to start on an invalid config.
+  // First commit: refuse to start on a missing (-c) or invalid config.
+  HR_TRY(bool fromFile, candidateSource());
   config::DataTree tree;
-  auto apply = loadCandidate(tree);
+  auto apply = loadCandidate(fromFile, tree);
   if (!apply) {
     return fail("config.invalid", "invalid configuration, not starting:\n{}", apply.error().str());
   }
   (*apply)();
   config_ = std::move(tree);
+  haveConfigFile_ = fromFile;
   configGeneration_ = 1;
   applyLogging(config_);
   if (!haveConfigFile_) {
@@ -196,10 +208,40 @@ Status Daemon::init() {
   return ok();
 }
 
-config::ConfigResult<Daemon::ApplyFn> Daemon::loadCandidate(config::DataTree& out) {
+Result<bool> Daemon::candidateSource() {
+  if (!configExplicit_) {
+    configFile_ = paths_.defaultConfigFile();  // .json or .xml, whichever exists now
+  }
   std::error_code ec;
-  haveConfigFile_ = std::filesystem::exists(configFile_, ec);
-  auto tree = haveConfigFile_ ? config::parseFile(yang_, configFile_) : config::emptyTree(yang_);
+  auto st = std::filesystem::status(configFile_, ec);
+  if (st.type() == std::filesystem::file_type::not_found) {
+    if (haveConfigFile_) {
+      return fail(
+          "config.missing",
+          "config file {} has gone (the running configuration was read from it)",
+          configFile_);
+    }
+    if (configExplicit_) {
+      return fail("config.missing", "config file {} (given with -c) does not exist", configFile_);
+    }
+    return false;  // the implicit default path, never there: the YANG defaults
+  }
+  if (ec) {
+    return fail(
+        "config.unreadable", "cannot look at config file {}: {}", configFile_, ec.message());
+  }
+  if (st.type() != std::filesystem::file_type::regular) {
+    return fail("config.unreadable", "config file {} is not a regular file", configFile_);
+  }
+  if (::access(configFile_.c_str(), R_OK) != 0) {
+    return fail(
+        "config.unreadable", "cannot read config file {}: {}", configFile_, strerror(errno));
+  }
+  return true;
+}
+
+config::ConfigResult<Daemon::ApplyFn> Daemon::loadCandidate(bool fromFile, config::DataTree& out) {
+  auto tree = fromFile ? config::parseFile(yang_, configFile_) : config::emptyTree(yang_);
   if (!tree) {
     return Unexpected<config::ConfigError>(std::move(tree).error());
   }
@@ -208,7 +250,9 @@ config::ConfigResult<Daemon::ApplyFn> Daemon::loadCandidate(config::DataTree& ou
   for (auto& prepare : prepare_) {
     auto p = prepare(*tree);
     if (!p) {
-      for (auto& issue : p.error().issues) err.issues.push_back(std::move(issue));
+      for (auto& issue : p.error().issues) {
+        err.issues.push_back(std::move(issue));
+      }
     } else {
       applies.push_back(std::move(*p));
     }
@@ -218,32 +262,64 @@ config::ConfigResult<Daemon::ApplyFn> Daemon::loadCandidate(config::DataTree& ou
   }
   out = std::move(*tree);
   return ApplyFn([applies = std::move(applies)] {
-    for (const auto& apply : applies) apply();
+    for (const auto& apply : applies) {
+      apply();
+    }
   });
+}
+
+Result<std::string> Daemon::refuseReload(const std::string& code, const std::string& why) {
+  ++counters_.counter("config.reload_failures");
+  lastReloadError_ = why;
+  sd_notify(0, "READY=1");
+  return fail(code, "configuration refused, the running configuration stays:\n{}", why);
 }
 
 Result<std::string> Daemon::reload() {
   sd_notify(0, "RELOADING=1");
+  auto fromFile = candidateSource();
+  if (!fromFile) {
+    spdlog::error(
+        "event=config_refused file={} code={} reason=\"{}\" action=\"running config kept\"",
+        configFile_,
+        fromFile.error().code,
+        fromFile.error().message);
+    return refuseReload(fromFile.error().code, fromFile.error().message);
+  }
   config::DataTree tree;
-  auto apply = loadCandidate(tree);
+  auto apply = loadCandidate(*fromFile, tree);
   if (!apply) {
-    ++counters_.counter("config.reload_failures");
-    lastReloadError_ = apply.error().str();
     for (const auto& issue : apply.error().issues) {
-      spdlog::error("event=config_refused file={} path={} reason=\"{}\" action=\"running config kept\"", configFile_, issue.path, issue.message);
+      spdlog::error(
+          "event=config_refused file={} code=config.invalid path={} reason=\"{}\" action=\"running "
+          "config kept\"",
+          configFile_,
+          issue.path,
+          issue.message);
     }
-    sd_notify(0, "READY=1");
-    return fail("config.invalid", "configuration refused, the running configuration stays:\n{}", apply.error().str());
+    return refuseReload("config.invalid", apply.error().str());
   }
   (*apply)();
   config_ = std::move(tree);
+  haveConfigFile_ = *fromFile;
   ++configGeneration_;
   lastReloadError_.reset();
   applyLogging(config_);
   ++counters_.counter("config.reloads");
-  spdlog::info("event=config_applied file={} generation={}", configFile_, configGeneration_);
+  if (!haveConfigFile_) {
+    spdlog::warn("event=no_config file={} action=\"running on defaults\"", configFile_);
+  }
+  spdlog::info(
+      "event=config_applied file={} generation={}{}",
+      configFile_,
+      configGeneration_,
+      haveConfigFile_ ? "" : " source=defaults");
   sd_notify(0, "READY=1");
-  return fmt::format("configuration {} applied (generation {})", configFile_, configGeneration_);
+  return fmt::format(
+      "configuration {} applied (generation {}){}",
+      configFile_,
+      configGeneration_,
+      haveConfigFile_ ? "" : " from the YANG defaults: no config file");
 }
 
 nlohmann::json Daemon::statusJson() const {
@@ -326,15 +402,23 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
         if (args.size() != 2 || !log::parseDebug(args[0]) || (args[1] != "on" && args[1] != "off")) {
           out = fail("command.usage", "usage: debug CATEGORY on|off (categories: packets zapi netlink fpm vrrp ipc config)");
         } else {
+          // While any category is on, the log level is lowered to debug so its lines show;
+          // once none is on, the configured level is back (log::setDebug).
           log::setDebug(*log::parseDebug(args[0]), args[1] == "on");
-          if (args[1] == "on") log::setLevel(spdlog::level::debug);
-          out = fmt::format("debug {} {}", args[0], args[1]);
+          out = fmt::format(
+              "debug {} {} (log level {})",
+              args[0],
+              args[1],
+              log::levelName(log::effectiveLevel()));
         }
       } else if (cmd == "log-level") {
         auto l = args.size() == 1 ? log::parseLevel(args[0]) : fail("command.usage", "usage: log-level LEVEL");
         if (l) {
           log::setLevel(*l);
-          out = fmt::format("log level {}", args[0]);
+          out = fmt::format(
+              "log level {}{}",
+              args[0],
+              log::effectiveLevel() != *l ? " (debug while a debug category is on)" : "");
         } else {
           out = fail(l.error());
         }

@@ -7,7 +7,9 @@
 //  - config commits: parse + YANG-validate the whole candidate, let the daemon check its own
 //    part and return an apply step that cannot fail, then apply (CONVENTIONS §6). At start-up
 //    an invalid config exits non-zero naming the data path and reason; on reload it is
-//    refused and the running config stays;
+//    refused and the running config stays. Only the implicit default file may be absent
+//    (then the YANG defaults apply): a missing `-c FILE` refuses the start, and a reload
+//    whose file has gone (or cannot be read) is refused like an invalid one;
 //  - the control socket with the built-in topics: show status|counters|config and the
 //    commands reload, debug CATEGORY on|off, log-level LEVEL; daemons add their own;
 //  - sd_notify: READY=1 after the first config is applied, RELOADING=1, STOPPING=1.
@@ -117,7 +119,13 @@ class Daemon {
   }
 
  private:
-  config::ConfigResult<ApplyFn> loadCandidate(config::DataTree& out);
+  // Where the next candidate comes from: true = the config file, false = the YANG defaults
+  // (only when the implicit default file is absent and no file was ever loaded). Errors:
+  // config.missing, config.unreadable.
+  Result<bool> candidateSource();
+  config::ConfigResult<ApplyFn> loadCandidate(bool fromFile, config::DataTree& out);
+  // Refuses a reload: logs it, counts it, keeps it for `show status`.
+  Result<std::string> refuseReload(const std::string& code, const std::string& why);
   void handleMessage(ipc::Channel& ch, const ipc::Envelope& e);
   void applyLogging(const config::DataTree& tree);
   nlohmann::json statusJson() const;
@@ -127,6 +135,7 @@ class Daemon {
   CLI::App app_;
   std::string instance_;
   std::string configOpt_;
+  bool configExplicit_ = false;  // -c FILE given: the file must exist
   std::string yangDir_;
   std::string runDirOpt_;
   std::string zservOpt_;

@@ -28,6 +28,31 @@ Result<sockaddr_un> unixAddress(const std::string& path) {
   return sa;
 }
 
+// A blocking client socket connected to `path`, or the connect error classified (see
+// requestOnce in channel.h).
+Result<Fd> connectTo(const std::string& path) {
+  HR_TRY(auto sa, unixAddress(path));
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) {
+    return fail("ipc.socket", "socket: {}", strerror(errno));
+  }
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0) {
+    int e = errno;
+    if (e == ENOENT || e == ECONNREFUSED) {
+      return fail(
+          "ipc.not_running",
+          "cannot connect to {}: {} (the daemon is not running)",
+          path,
+          strerror(e));
+    }
+    if (e == EACCES || e == EPERM) {
+      return fail("ipc.permission", "cannot connect to {}: {} (run as root)", path, strerror(e));
+    }
+    return fail("ipc.connect", "cannot connect to {}: {}", path, strerror(e));
+  }
+  return fd;
+}
+
 }  // namespace
 
 Channel::Channel(EventLoop& loop, Fd fd, uint64_t id, Counters* counters)
@@ -174,7 +199,7 @@ void Channel::close(const std::string& reason) {
 }
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(EventLoop& loop, const std::string& path, Counters& counters) {
-  std::unique_ptr<ControlServer> s(new ControlServer(loop, counters));
+  auto s = std::make_unique<ControlServer>(Key(), loop, counters);
   s->path_ = path;
   HR_TRY(auto sa, unixAddress(path));
   s->listen_ = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -293,15 +318,14 @@ void Connector::dial() {
   if (onUp_) onUp_(*channel_);
 }
 
+Status probe(const std::string& path) {
+  HR_TRY(auto fd, connectTo(path));
+  (void)fd;
+  return ok();
+}
+
 Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::chrono::milliseconds timeout) {
-  HR_TRY(auto sa, unixAddress(path));
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) {
-    return fail("ipc.socket", "socket: {}", strerror(errno));
-  }
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0) {
-    return fail("ipc.connect", "cannot connect to {}: {} (is the daemon running?)", path, strerror(errno));
-  }
+  HR_TRY(auto fd, connectTo(path));
   std::vector<uint8_t> out;
   std::string bytes;
   req.SerializeToString(&bytes);
@@ -321,7 +345,11 @@ Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
-      return fail("ipc.timeout", "no reply from {} within {} ms", path, timeout.count());
+      return fail(
+          "ipc.timeout",
+          "no reply from {} within {} ms (the daemon is not responding)",
+          path,
+          timeout.count());
     }
     pollfd p{fd.get(), POLLIN, 0};
     int pr = ::poll(&p, 1, static_cast<int>(left));

@@ -92,12 +92,18 @@ class Channel {
 };
 
 class ControlServer {
+  // Passkey: only listen() can make one, yet make_unique can call the public constructor.
+  struct Key {
+    explicit Key() = default;
+  };
+
  public:
   using MessageHandler = Channel::MessageHandler;
   using ChannelEvent = std::function<void(Channel&)>;
 
   // Creates the listening socket at `path` (a stale file is replaced; mode 0660).
   static Result<std::unique_ptr<ControlServer>> listen(EventLoop& loop, const std::string& path, Counters& counters);
+  ControlServer(Key, EventLoop& loop, Counters& counters) : loop_(loop), counters_(counters) {}
   ~ControlServer();
 
   void onMessage(MessageHandler h) {
@@ -116,7 +122,6 @@ class ControlServer {
   }
 
  private:
-  ControlServer(EventLoop& loop, Counters& counters) : loop_(loop), counters_(counters) {}
   void accept();
 
   EventLoop& loop_;
@@ -162,8 +167,18 @@ class Connector {
   bool loggedDown_ = false;
 };
 
-// Blocking request for tools: connects, sends Hello and `req`, returns the first reply whose
-// id matches. Errors name the socket path ("is the daemon running?").
+// Blocking request for tools: connects, sends `req`, returns the first reply whose id
+// matches. Errors name the socket path, and their codes tell the cases apart:
+//   ipc.not_running  nothing listens there (ENOENT, ECONNREFUSED: e.g. a stale socket file
+//                    left by a daemon that was killed)
+//   ipc.permission   the socket exists but we may not connect (EACCES, EPERM)
+//   ipc.connect      any other connect error
+//   ipc.timeout      connected, but no reply within `timeout` (the daemon is stuck)
+//   ipc.closed, ipc.send, ipc.recv, ipc.bad_reply, ipc.frame_too_long, ipc.path_too_long
 Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::chrono::milliseconds timeout);
+
+// Connects to `path` and hangs up: ok if a daemon accepts connections there (its socket file
+// alone proves nothing). Errors as requestOnce's connect step.
+Status probe(const std::string& path);
 
 }  // namespace hr::ipc

@@ -1,17 +1,20 @@
 """The daemon core on a real binary (no namespaces needed): start-up on a valid config,
-refusal of an invalid one naming the data path, SIGHUP reload (valid applied, invalid
-refused with the running config kept), the control socket, the pid-file lock and a clean
-SIGTERM stop."""
+refusal of an invalid or missing one naming the data path or the file, SIGHUP reload (valid
+applied, invalid or vanished file refused with the running config kept), the control socket,
+sd_notify, the CLI's view of a killed daemon, the pid-file lock and a clean SIGTERM stop."""
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+from conftest import lab_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("HR_BUILD_DIR", ROOT / "build"))
@@ -49,13 +52,18 @@ class Instance:
     def write(self, doc):
         self.config.write_text(json.dumps(doc) if isinstance(doc, dict) else doc)
 
-    def start(self, daemon="hostroute_learner"):
+    def start(self, daemon="hostroute_learner", args=None, env=None):
+        """Start `daemon` with `--run-dir` and `args` (default `-N core-test -c CONFIG`),
+        logging to stderr unless `args` choose a target."""
         self.daemon = daemon
-        self.proc = subprocess.Popen(
-            [str(BIN / daemon), "-N", "core-test", "--run-dir", str(self.run_dir), "-c", str(self.config), "--log-target", "stderr"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.log, "w"),
-        )
+        if args is None:
+            args = ["-N", "core-test", "-c", str(self.config)]
+        if "--log-target" not in args:
+            args = [*args, "--log-target", "stderr"]
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(
+                [str(BIN / daemon), *args, "--run-dir", str(self.run_dir)],
+                stdout=subprocess.DEVNULL, stderr=log, env=env)
         return self.proc
 
     def ctl(self, *args, check=True):
@@ -175,3 +183,151 @@ def test_validate_command(inst, tmp_path):
     assert "INVALID" in r.stderr
     xml = ROOT / "yang" / "examples" / "tor.xml"
     assert inst.ctl("validate", str(xml)).returncode == 0
+
+
+def counters(inst):
+    return json.loads(inst.ctl("show", "counters", "--json").stdout)[inst.daemon]
+
+
+def test_explicit_config_file_must_exist(inst):
+    p = inst.start(args=["-N", "core-test", "-c", str(inst.tmp / "typo.json")])
+    rc = p.wait(timeout=10)
+    err = inst.log.read_text()
+    assert rc == 1
+    assert f"hostroute_learner: config.missing: config file {inst.tmp / 'typo.json'} (given with -c) " \
+           "does not exist" in err, err
+    assert not socket_up(inst)
+
+
+def test_implicit_default_config_may_be_absent(inst):
+    # No -c: /etc/frr-hostroute/NAME/hostroute.json, for a NAME nobody configured.
+    name = f"{lab_prefix()}-coretest-{os.getpid()}"
+    assert not Path(f"/etc/frr-hostroute/{name}").exists()
+    inst.start(args=["-N", name])
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    st = inst.status()
+    assert st["config"] == {"file": f"/etc/frr-hostroute/{name}/hostroute.json", "present": False,
+                            "generation": 1, "lastReloadError": None}
+    assert f"event=no_config file=/etc/frr-hostroute/{name}/hostroute.json" in inst.log.read_text()
+    # Still absent on reload: the defaults again, not a refusal.
+    r = inst.ctl("reload")
+    assert "generation 2" in r.stdout and "YANG defaults" in r.stdout, r.stdout
+    assert counters(inst)["hostroute_learner.config.reload_failures"] == 0
+    inst.stop()
+    assert inst.proc.returncode == 0
+
+
+@pytest.mark.parametrize("how", ["removed", "directory"])
+def test_reload_refuses_a_vanished_or_unreadable_file(inst, how):
+    inst.write(VALID)
+    inst.start()
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    inst.config.unlink()
+    if how == "directory":
+        inst.config.mkdir()
+    inst.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: inst.status()["config"]["lastReloadError"], desc="reload refused")
+    st = inst.status()["config"]
+    want = "has gone" if how == "removed" else "is not a regular file"
+    assert want in st["lastReloadError"], st
+    assert st["generation"] == 1 and st["present"] is True, st
+    # The running config stays: not the defaults (hold-time 300).
+    assert json.loads(inst.ctl("show", "learning", "--json").stdout)["holdTimeSeconds"] == 60
+    assert counters(inst)["hostroute_learner.config.reload_failures"] == 1
+    code = "config.missing" if how == "removed" else "config.unreadable"
+    assert f"event=config_refused file={inst.config} code={code}" in inst.log.read_text()
+    r = inst.ctl("reload", check=False)
+    assert r.returncode == 1 and want in r.stderr, r.stderr
+    assert counters(inst)["hostroute_learner.config.reload_failures"] == 2
+    # The file is back: applied.
+    if how == "directory":
+        inst.config.rmdir()
+    inst.write(VALID)
+    assert "generation 2" in inst.ctl("reload").stdout
+    assert inst.status()["config"]["lastReloadError"] is None
+
+
+@pytest.mark.parametrize("args,code,text", [
+    (["-N", "core-test", "--debug", "everything"], "daemon.bad_debug",
+     "unknown debug category 'everything'"),
+    (["-N", "../etc"], "daemon.bad_instance", "instance name '../etc' has '/'"),
+    (["-N", ".."], "daemon.bad_instance", "contains '..'"),
+    (["-N", "core-test", "--log-target", "syslog"], "log.bad_target",
+     "unknown log target 'syslog'"),
+])
+def test_startup_errors_print_their_code(inst, args, code, text):
+    inst.write(VALID)
+    p = inst.start(args=[*args, "-c", str(inst.config)])
+    assert p.wait(timeout=10) == 1
+    err = inst.log.read_text()
+    assert f"hostroute_learner: {code}: " in err and text in err, err
+
+
+def test_cli_refuses_a_bad_instance_name(inst):
+    r = inst.ctl("-N", "a/b", "show", "status", check=False)
+    assert r.returncode == 2
+    assert "daemon.bad_instance" in r.stderr and "'a/b'" in r.stderr, r.stderr
+
+
+def test_sd_notify_ready_reloading_stopping(inst):
+    """The daemon tells a NOTIFY_SOCKET (as systemd's Type=notify gives it) when it is ready,
+    reloading and stopping, in that order."""
+    inst.write(VALID)
+    path = inst.tmp / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(10)  # each recv below is a wait with a deadline
+    try:
+        inst.start(env={**os.environ, "NOTIFY_SOCKET": str(path)})
+
+        def next_message():
+            return sock.recv(4096).decode()
+
+        assert next_message() == "READY=1"
+        assert socket_up(inst)  # READY comes once the control socket listens
+        inst.proc.send_signal(signal.SIGHUP)
+        assert next_message() == "RELOADING=1"
+        assert next_message() == "READY=1"
+        assert inst.status()["config"]["generation"] == 2
+        inst.proc.send_signal(signal.SIGTERM)
+        assert next_message() == "STOPPING=1"
+        assert inst.proc.wait(timeout=10) == 0
+    finally:
+        sock.close()
+
+
+def test_cli_sees_a_killed_daemon_as_not_running(inst):
+    """SIGKILL leaves the socket file behind: the CLI must not take it for a running daemon."""
+    inst.write(VALID)
+    inst.start()
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    inst.proc.kill()
+    inst.proc.wait()
+    assert socket_up(inst), "SIGKILL leaves the socket file (what this test is about)"
+    r = inst.ctl("show", "status", check=False)
+    assert r.returncode == 1
+    row = [l for l in r.stdout.splitlines() if l.startswith("hostroute_learner")]
+    assert row and row[0].split()[1:3] == ["not", "running"], r.stdout
+    j = json.loads(inst.ctl("show", "status", "--json", check=False).stdout)["hostroute_learner"]
+    assert j["code"] == "ipc.not_running", j
+    r = inst.ctl("reload", check=False)
+    assert r.returncode == 1 and "no daemon of this instance is running" in r.stderr, r.stderr
+    # A new daemon replaces the stale socket.
+    inst.start()
+    wait_until(lambda: inst.ctl("show", "status", check=False).returncode == 0, desc="restarted daemon answers")
+
+
+def test_debug_off_restores_the_configured_level(inst):
+    doc = json.loads(json.dumps(VALID))
+    doc["frr-hostroute:hostroute"]["logging"] = {"level": "warning"}
+    inst.write(doc)
+    inst.start()
+    wait_until(lambda: socket_up(inst), desc="control socket")
+    r = inst.ctl("debug", "ipc", "on")
+    assert "debug ipc on (log level debug)" in r.stdout, r.stdout
+    assert inst.status()["debug"] == ["ipc"]
+    # The category's lines show: closing a control connection is an ipc debug event.
+    wait_until(lambda: "event=ipc_close" in inst.log.read_text(), desc="an ipc debug line")
+    r = inst.ctl("debug", "ipc", "off")
+    assert "debug ipc off (log level warning)" in r.stdout, r.stdout
+    assert inst.status()["debug"] == []

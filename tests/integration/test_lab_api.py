@@ -140,7 +140,7 @@ def test_restart_frr(lab):
 def fake_build(lab, tmp_path):
     """A build dir with stand-in daemons and hostroutectl; restores the lab's."""
     (tmp_path / "bin").mkdir()
-    for name in ("hostroute_learner", "proxyarp"):
+    for name in ("hostroute_learner", "fpm_client"):
         (tmp_path / "bin" / name).write_text(FAKE_DAEMON)
     (tmp_path / "bin" / "hostroutectl").write_text(FAKE_CTL)
     for f in (tmp_path / "bin").iterdir():
@@ -166,11 +166,11 @@ def test_suite_daemon_helpers(lab, fake_build):
     assert lab.stop_daemon("tor1", "hostroute_learner") == 0
     assert lab.daemon_pid("tor1", "hostroute_learner") is None
 
-    lab.start_daemon("tor2", "proxyarp")
-    assert lab.kill_daemon("tor2", "proxyarp") == -signal.SIGKILL
+    lab.start_daemon("tor2", "fpm_client")
+    assert lab.kill_daemon("tor2", "fpm_client") == -signal.SIGKILL
 
     with pytest.raises(LabError, match="exited with 3") as e:
-        lab.start_daemon("tor1", "proxyarp", args=["--fail"])
+        lab.start_daemon("tor1", "fpm_client", args=["--fail"])
     assert "failing on purpose" in str(e.value)
     with pytest.raises(LabError, match="does not exist"):
         lab.start_daemon("tor1", "vrrp_anycast")

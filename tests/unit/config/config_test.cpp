@@ -20,9 +20,13 @@ class ConfigTest : public ::testing::Test {
   ConfigResult<DataTree> json(const std::string& s) {
     return parseString(ctx_, s, Format::Json);
   }
-  // Asserts a refusal whose single issue names `path` and whose message contains `reason`.
-  void expectRefused(const std::string& doc, const std::string& path, const std::string& reason) {
-    auto r = json(doc);
+  // Asserts a refusal whose first issue names `path` and whose message contains `reason`.
+  void expectRefused(
+      const std::string& doc,
+      const std::string& path,
+      const std::string& reason,
+      Format format = Format::Json) {
+    auto r = parseString(ctx_, doc, format);
     ConfigError err;
     if (r) {
       auto typed = learner::parseLearnerConfig(*r);
@@ -143,6 +147,37 @@ TEST_F(ConfigTest, RefusesOverlappingSubnets) {
   expectRefused(
       R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","subnet":[{"prefix":"10.1.0.0/16"},{"prefix":"10.1.2.0/24"}]}]}})",
       "/frr-hostroute:hostroute/interface[name='br10']/subnet[prefix='10.1.2.0/24']", "overlaps");
+}
+
+// The same refusals from XML documents: the data path is the same whatever the encoding.
+constexpr const char* kXmlOpen = "<hostroute xmlns=\"urn:frr-hostroute:yang:frr-hostroute\">";
+
+TEST_F(ConfigTest, RefusesWrongTypeInXml) {
+  expectRefused(
+      std::string(kXmlOpen) +
+          "<interface><name>br10</name><learning><enabled>yes</enabled></learning></interface></"
+          "hostroute>",
+      "/frr-hostroute:hostroute/interface[name='br10']/learning/enabled",
+      "boolean",
+      Format::Xml);
+}
+
+TEST_F(ConfigTest, RefusesUnknownLeafInXml) {
+  expectRefused(
+      std::string(kXmlOpen) +
+          "<interface><name>br10</name><colour>blue</colour></interface></hostroute>",
+      "/frr-hostroute:hostroute/interface[name='br10']",
+      "\"colour\" not found",
+      Format::Xml);
+}
+
+TEST_F(ConfigTest, RefusesOutOfRangeInXml) {
+  expectRefused(
+      std::string(kXmlOpen) +
+          "<learning><probing><retries>11</retries></probing></learning></hostroute>",
+      "/frr-hostroute:hostroute/learning/probing/retries",
+      "out of the allowed range",
+      Format::Xml);
 }
 
 TEST_F(ConfigTest, RefusesXmlSyntaxError) {

@@ -166,7 +166,50 @@ TEST_F(ChannelTest, RequestOnceReportsAbsentDaemon) {
   q.mutable_show()->set_topic("status");
   auto r = requestOnce(::testing::TempDir() + "/nobody.sock", q, 1s);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("is the daemon running?"), std::string::npos);
+  EXPECT_EQ(r.error().code, "ipc.not_running");
+  EXPECT_NE(r.error().message.find("the daemon is not running"), std::string::npos);
+  EXPECT_EQ(probe(::testing::TempDir() + "/nobody.sock").error().code, "ipc.not_running");
+}
+
+// A socket file left behind by a daemon that died without cleaning up (SIGKILL): the file is
+// there, nobody listens. It must not count as a running daemon.
+TEST_F(ChannelTest, StaleSocketFileIsNotARunningDaemon) {
+  std::string path = ::testing::TempDir() + "/hr_ipc_stale.sock";
+  ::unlink(path.c_str());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  EXPECT_TRUE(probe(path)) << "a listening socket is a running daemon";
+  ::close(fd);  // the "daemon" dies; its socket file stays
+  ASSERT_EQ(::access(path.c_str(), F_OK), 0);
+  auto st = probe(path);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, "ipc.not_running") << st.error().str();
+  ::unlink(path.c_str());
+}
+
+// Connected, but the daemon never answers (stuck): a timeout, told apart from "not running".
+TEST_F(ChannelTest, RequestOnceTellsNotRespondingFromNotRunning) {
+  std::string path = ::testing::TempDir() + "/hr_ipc_stuck.sock";
+  ::unlink(path.c_str());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);  // the kernel completes the connect; nobody ever reads
+  Envelope q;
+  q.set_id(1);
+  q.mutable_show()->set_topic("status");
+  auto r = requestOnce(path, q, 200ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "ipc.timeout") << r.error().str();
+  EXPECT_NE(r.error().message.find("not responding"), std::string::npos);
+  ::close(fd);
+  ::unlink(path.c_str());
 }
 
 }  // namespace

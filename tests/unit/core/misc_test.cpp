@@ -50,6 +50,71 @@ TEST(Log, ParsesLevelsTargetsAndCategories) {
   EXPECT_FALSE(log::debugOn(log::Debug::Fpm));
 }
 
+TEST(Log, DebugCategoryLowersTheLevelAndOffRestoresIt) {
+  log::setLevel(spdlog::level::warn);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::warn);
+  log::setDebug(log::Debug::Zapi, true);
+  EXPECT_EQ(log::effectiveLevel(), spdlog::level::debug);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::debug) << "HR_DEBUG lines must show";
+  log::setDebug(log::Debug::Fpm, true);
+  log::setDebug(log::Debug::Zapi, false);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::debug) << "fpm is still on";
+  log::setDebug(log::Debug::Fpm, false);
+  EXPECT_FALSE(log::anyDebugOn());
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::warn) << "the configured level is back";
+  // A level changed while a category is on is the one restored afterwards.
+  log::setDebug(log::Debug::Ipc, true);
+  log::setLevel(spdlog::level::err);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::debug);
+  log::setDebug(log::Debug::Ipc, false);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::err);
+  // A configured trace level is never raised to debug.
+  log::setLevel(spdlog::level::trace);
+  log::setDebug(log::Debug::Ipc, true);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::trace);
+  log::setDebug(log::Debug::Ipc, false);
+  log::setLevel(spdlog::level::info);
+  EXPECT_EQ(log::levelName(spdlog::level::warn), "warning");
+}
+
+TEST(Log, ErrorCodesAreNamespaced) {
+  EXPECT_EQ(log::parseLevel("loud").error().code, "log.bad_level");
+  EXPECT_EQ(log::parseTarget("syslog").error().code, "log.bad_target");
+}
+
+TEST(InstanceName, AllowsPathspaceNames) {
+  const std::string names[] = {
+      "", "tor1", "hr-tor1", "a.b_c-D9", "x", std::string(kMaxInstanceName, 'n')};
+  for (const auto& ok : names) {
+    EXPECT_TRUE(checkInstanceName(ok)) << "'" << ok << "'";
+  }
+}
+
+TEST(InstanceName, RefusesNamesThatLeaveTheirDirectory) {
+  struct Case {
+    std::string name;
+    std::string why;
+  };
+  const Case cases[] = {
+      {"..", "contains '..'"},
+      {".", "is '.'"},
+      {"a..b", "contains '..'"},
+      {"../etc", "'/'"},
+      {"a/b", "'/'"},
+      {"/abs", "'/'"},
+      {"tor 1", "byte 0x20"},
+      {"tor1\n", "byte 0x0a"},
+      {"t*r", "'*'"},
+      {std::string(kMaxInstanceName + 1, 'n'), "longer than 64"},
+  };
+  for (const auto& c : cases) {
+    auto st = checkInstanceName(c.name);
+    ASSERT_FALSE(st) << c.name;
+    EXPECT_EQ(st.error().code, "daemon.bad_instance");
+    EXPECT_NE(st.error().message.find(c.why), std::string::npos) << st.error().message;
+  }
+}
+
 TEST(InstancePaths, PathspaceLayout) {
   auto d = InstancePaths::forInstance("");
   EXPECT_EQ(d.confDir, "/etc/frr-hostroute");

@@ -1,0 +1,1 @@
+set(HR_TEST_DEPS_cli hostroutectl_objs)
