@@ -116,17 +116,15 @@ def generate(topo: Topology, router_name: str) -> str:
 
 
 
-# What an FRR daemon logs (informational, code VTVCM-Y2NW3) once it has parsed its
-# whole configuration file. It reads the file in its event loop, after the pid
-# file and the vty socket exist, so "daemon up" does not mean "config read".
-CONFIG_READ_MARK = "Configuration Read in Took"
-# Log levels at which CONFIG_READ_MARK is written.
-CONFIG_READ_LEVELS = ("informational", "debugging")
+def daemons_answering(show_modules_output: str) -> set[str]:
+    """Daemons that answered vtysh's `show modules` (vtysh prints "Module
+    information for <daemon>:" before each daemon's answer).
 
-
-def config_read_pending(logs: dict[str, str]) -> list[str]:
-    """Daemons (keys of `logs`) whose log does not show the configuration read yet."""
-    return sorted(d for d, text in logs.items() if CONFIG_READ_MARK not in text)
+    FRR 8.4 reads frr.conf in an event queued before its event loop starts, and
+    flushes its log buffer before each poll, so a daemon that answers a vty
+    command has read its whole config and written every startup log line."""
+    import re
+    return set(re.findall(r"^Module information for (\S+?):", show_modules_output, re.M))
 
 
 def config_errors(logs: dict[str, str]) -> list[str]:

@@ -560,20 +560,22 @@ class Lab:
         return logs
 
     def wait_frr_config_read(self, router: str | None = None, timeout: float = 20.0) -> None:
-        """Wait until every FRR daemon of `router` (default: all routers) has
-        logged that it finished reading frr.conf. A daemon reads its config in
-        its event loop after its pid file and vty socket appear, so the startup
-        logs are complete only then. Needs log_level informational or debugging."""
-        if self.frr_log_level not in frrconf.CONFIG_READ_LEVELS:
-            raise LabError(f"FRR log level {self.frr_log_level!r} hides the end of the config read; "
-                           f"use one of {frrconf.CONFIG_READ_LEVELS} (or strict_config=False)")
+        """Wait until every FRR daemon of `router` (default: all routers) has read
+        frr.conf and logged what it rejected. A daemon reads its config in its
+        event loop after its pid file and vty socket appear, so "daemon up" is not
+        "config read"; an answer to a vty command is (frrconf.daemons_answering)."""
         routers = self._routers_arg(router)
 
         def done():
-            pending = {r: p for r in routers if (p := frrconf.config_read_pending(self._frr_logs(r)))}
-            return Observation(not pending, observed=pending, expected="every daemon read frr.conf")
+            pending = {}
+            for r in routers:
+                want = set(frrconf.frr_daemons(self.topo.routers[r]))
+                out = self.vtysh(r, "show modules", check=False, timeout=10)
+                if missing := sorted(want - frrconf.daemons_answering(out)):
+                    pending[r] = missing
+            return Observation(not pending, observed=pending, expected="every daemon answers")
 
-        wait_until(done, timeout=timeout, desc="FRR daemons finished reading frr.conf")
+        wait_until(done, timeout=timeout, desc="FRR daemons read frr.conf and answer vtysh")
 
     def frr_config_errors(self, router: str) -> list[str]:
         """Lines of `router`'s frr.conf that no running daemon accepted (parsed

@@ -144,15 +144,13 @@ def test_config_errors_are_lines_no_daemon_accepted():
     assert frrconf.config_errors(logs) == ["line 9: ip ospf aera 0"]
 
 
-def test_config_read_pending_names_daemons_without_the_mark():
-    logs = {
-        "zebra": "x] zebra 8.4.4 starting: vty@2601\n"
-                 "x] [VTVCM-Y2NW3] Configuration Read in Took: 00:00:00\n",
-        "bgpd": "x] bgpd 8.4.4 starting: vty@2605\n",
-        "ospfd": "",
-    }
-    assert frrconf.config_read_pending(logs) == ["bgpd", "ospfd"]
-    assert frrconf.config_read_pending({"zebra": logs["zebra"]}) == []
+def test_daemons_answering_reads_vtysh_show_modules_headers():
+    out = ("Module information for zebra:\nModule Name   Version   Description\n"
+           "libfrr        8.4.4     libfrr core module\n\n"
+           "Module information for bgpd:\nModule Name   Version   Description\n\n"
+           "  Module information for ospfd: (not a header)\n")
+    assert frrconf.daemons_answering(out) == {"zebra", "bgpd"}
+    assert frrconf.daemons_answering("") == set()
 
 
 def test_wait_until_reports_last_observation():
