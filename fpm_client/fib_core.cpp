@@ -334,9 +334,12 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
         ++stats_.orphansDeleted;
       }
       clearFailure(r.key, e);
-      if (r.kind == DpOpKind::Upsert) {
-        e.rtmFlags = 0;  // until the kernel reports flags
+      if (r.kind == DpOpKind::Delete) {
+        e.rtmFlags = 0;
       }
+      // An upsert keeps the flags: the kernel's notification of the write (which carries the
+      // flags a driver set while inserting the route) may come before this result, and a
+      // driver that set them at insert time never sends another.
     } else {
       // The kernel refused: a replace is atomic, so what was programmed stays.
       ++stats_.opsFailed;
@@ -368,9 +371,11 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
 }
 
 void FibCore::onHwFlags(const FibKey& key, uint32_t rtmFlags) {
+  // Kept whatever the entry's state: a notification of our own write arrives while the op is
+  // still in flight (before its result), and it is the last word on the route's flags.
   auto it = dp_.find(key);
-  if (it == dp_.end() || !it->second.programmed) {
-    return;
+  if (it == dp_.end()) {
+    return;  // not a route of ours (any more)
   }
   uint32_t f = rtmFlags & (RTM_F_OFFLOAD | RTM_F_TRAP | RTM_F_OFFLOAD_FAILED);
   if (f != it->second.rtmFlags) {
