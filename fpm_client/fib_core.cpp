@@ -61,11 +61,7 @@ nlohmann::json specJson(const RouteSpec& s) {
 FibCore::FibCore(FibCoreConfig cfg) : cfg_(std::move(cfg)), admission_(cfg_.profile) {}
 
 void FibCore::setConfig(FibCoreConfig cfg) {
-  bool profileChanged = cfg.profile.name != cfg_.profile.name ||
-                        cfg.profile.capacity != cfg_.profile.capacity ||
-                        cfg.profile.warnPercent != cfg_.profile.warnPercent ||
-                        cfg.profile.offload != cfg_.profile.offload ||
-                        cfg.profile.ecmpMaxPaths != cfg_.profile.ecmpMaxPaths;
+  bool profileChanged = !(cfg.profile == cfg_.profile);
   cfg_ = std::move(cfg);
   if (profileChanged) {
     scratch_.clear();
@@ -604,6 +600,12 @@ nlohmann::json FibCore::summaryJson(TimePoint now) const {
   std::vector<uint32_t> tables(replayedTables_.begin(), replayedTables_.end());
   replay["replayedTables"] = tables;
 
+  nlohmann::json families = nlohmann::json::array();
+  for (auto f : {Family::V4, Family::V6}) {
+    if (prof.offloads(f)) {
+      families.push_back(f == Family::V4 ? "ipv4" : "ipv6");
+    }
+  }
   const auto& ms = mirror_.stats();
   nlohmann::json j = {
       {"state", sessionName(session_)},
@@ -618,6 +620,8 @@ nlohmann::json FibCore::summaryJson(TimePoint now) const {
        {{"name", prof.name},
         {"driver", prof.driver},
         {"offload", prof.offload},
+        {"addressFamilies", families},
+        {"softwareOnly", admission_.softwareOnlyCount()},
         {"warningThreshold", prof.warnPercent},
         {"refused", admission_.refusedCount()},
         {"usage", usage}}},
@@ -700,6 +704,13 @@ nlohmann::json FibCore::routesJson(
       j["reason"] = refusalName(rf);
     } else if (auto f = failures_.find(k); f != failures_.end()) {
       j["reason"] = fmt::format("kernel error {}: {}", -f->second.error, f->second.message);
+    } else if (admission_.softwareOnly(k)) {
+      j["reason"] = fmt::format(
+          "not offloaded: the {} driver offloads no {} routes (profile {}); forwarded in "
+          "software",
+          cfg_.profile.driver,
+          k.prefix.family() == Family::V4 ? "IPv4" : "IPv6",
+          cfg_.profile.name);
     }
     if (const RouteSpec* want = admission_.admitted(k)) {
       j["wanted"] = specJson(*want);

@@ -211,6 +211,35 @@ TEST_F(CoreFixture, TinyProfileRefusesAndReports) {
   EXPECT_EQ(fibPrefixes().size(), 3u);
 }
 
+TEST_F(CoreFixture, RoutesOfAFamilyTheDriverDoesNotOffloadAreSoftwareWithAReason) {
+  FibCoreConfig cfg;
+  cfg.profile.name = "prestera-ac3x";
+  cfg.profile.driver = "prestera";
+  cfg.profile.offload = true;
+  cfg.profile.offloadIpv6 = false;
+  cfg.profile.capacity[static_cast<size_t>(Resource::LpmRoutes)] = 1;
+  core.setConfig(cfg);
+  core.sessionUp(now, torFib({}));
+  frame(
+      route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}),
+      route("2001:db8:100::/48", 0, {{"fe80::1", 2}}),
+      route("2001:db8:101::/48", 0, {{"fe80::1", 2}}));
+  EXPECT_EQ(
+      fibPrefixes(),
+      (std::set<std::string>{"10.1.0.0/24", "2001:db8:100::/48", "2001:db8:101::/48"}));
+  EXPECT_EQ(core.routeState(key("2001:db8:100::/48")), "software");
+  auto r = core.routesJson("software", pfx("2001:db8::/32"), 10);
+  ASSERT_EQ(r["routes"].size(), 2u);
+  EXPECT_EQ(
+      r["routes"][0]["reason"],
+      "not offloaded: the prestera driver offloads no IPv6 routes (profile prestera-ac3x); "
+      "forwarded in software");
+  auto s = core.summaryJson(now);
+  EXPECT_EQ(s["profile"]["addressFamilies"], nlohmann::json::array({"ipv4"}));
+  EXPECT_EQ(s["profile"]["softwareOnly"], 2);
+  EXPECT_EQ(s["routes"]["refused"], 0);
+}
+
 TEST_F(CoreFixture, HardwareFlagsGiveTheState) {
   core.sessionUp(now, torFib({}));
   frame(route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}));
