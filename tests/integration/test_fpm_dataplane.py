@@ -133,7 +133,14 @@ def wait_synced(lab, generation: int | None = None, timeout=20.0) -> dict:
 
 
 class RouteMonitor:
-    """`ip monitor route` in a namespace: every route change seen while it runs."""
+    """`ip monitor route` in a namespace: every route change seen while it runs.
+
+    Live, proven both ways: before the action it waits until the monitor shows a canary (a
+    blackhole route added to and removed from the `local` table, which zebra and fpm_client
+    both ignore), and stop() does that again before ending it, so every change the kernel
+    notified in between has been read. The canaries' lines are not part of the result."""
+
+    _serial = 0
 
     def __init__(self, lab, node):
         self.lab, self.node = lab, node
@@ -141,12 +148,31 @@ class RouteMonitor:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(["ip", "-n", lab.ns(node), "monitor", "route"],
                                      stdout=open(self.path, "w"), stderr=subprocess.STDOUT)
-        time.sleep(0.2)  # let the monitor subscribe before the action (not a wait for state)
+        RouteMonitor._serial += 1
+        self.marker = f"100.127.255.{RouteMonitor._serial % 250 + 1}"
+        self.canaries = 0
+        self._canary()
+
+    def _lines(self) -> list[str]:
+        return [l for l in self.path.read_text().splitlines() if l and not l.startswith(("\t", " "))]
+
+    def _canary(self):
+        route = f"blackhole {self.marker}/32 table local"
+        for verb, seen in (("add", lambda l: not l.startswith("Deleted ")),
+                           ("del", lambda l: l.startswith("Deleted "))):
+            before = sum(1 for l in self._lines() if self.marker in l and seen(l))
+            self.lab.run(self.node, f"ip route {verb} {route}")
+            self.lab.wait_until(
+                lambda: sum(1 for l in self._lines() if self.marker in l and seen(l)) > before,
+                timeout=10, desc=f"ip monitor in {self.node} shows the canary ({verb})")
+        self.canaries += 1
 
     def stop(self) -> list[str]:
+        self._canary()
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=5)
-        return [l for l in self.path.read_text().splitlines() if l and not l.startswith(("\t", " "))]
+        assert self.canaries == 2, "the monitor was not proven live before and after"
+        return [l for l in self._lines() if self.marker not in l]
 
 
 def prefixes(lines, deleted: bool) -> set:
