@@ -23,6 +23,7 @@ from conftest import lab_prefix, require_lab_environment
 
 FPM_TOPO = DEFAULT_TOPOLOGY.parent / "fpm.toml"
 METRIC = 20
+OTHER_TABLES = (100, 1000)  # the ToR's `ip route ... table N` routes (fpm.toml): never replayed by zebra
 
 
 def dp_config(lab, **dataplane) -> dict:
@@ -105,9 +106,12 @@ def fib_diff(want: dict, got: dict) -> str:
 def wait_fibs_equal(lab, timeout=20.0, desc="asic == zebra's FIB"):
     def same():
         z, a = zebra_fib(lab), asic_fib(lab)
-        z1000, a1000 = zebra_fib(lab, 1000), asic_fib(lab, "1000")
-        ok = z == a and z1000 == a1000 and len(z) > 10
-        return Observation(ok, observed=fib_diff(z, a) + fib_diff(z1000, a1000), expected="no difference")
+        diff = fib_diff(z, a)
+        ok = not diff and len(z) > 10
+        for table in OTHER_TABLES:
+            d = fib_diff(zebra_fib(lab, table), asic_fib(lab, str(table)))
+            ok, diff = ok and not d, diff + d
+        return Observation(ok, observed=diff, expected="no difference")
 
     lab.wait_until(same, timeout=timeout, desc=desc)
     return asic_fib(lab)
@@ -207,11 +211,18 @@ def test_bgp_routes_reach_the_asic_with_their_next_hops(fpm, mode):
         # ECMP over the two spines, IPv4 and IPv6 (link-local gateways).
         assert {dev for _, dev in fib["192.0.2.0/24"]} == {"swp1", "swp2"}
         assert len(fib["2001:db8:100::/48"]) == 2
-        # Host routes learned by BGP, a static, a blackhole, table 1000.
+        # Host routes learned by BGP, a static, a blackhole, tables 100 (< 256: rtm_table) and
+        # 1000 (RTA_TABLE).
         assert fib["100.64.0.1/32"] == {("10.0.1.1", "swp1")}
         assert fib["203.0.113.128/25"] == "blackhole"
+        assert asic_fib(lab, "100")["198.18.2.0/24"] == {("10.0.1.1", "swp1")}
         assert asic_fib(lab, "1000")["198.18.1.0/24"] == {("10.0.2.1", "swp2")}
         assert d["routes"]["software"] == d["mirror"]["routes"] and d["routes"]["pending"] == 0
+        # Hardware flags are notified in the asic (a driver's later flag changes reach us).
+        assert d["backend"]["flagNotifications"] is True
+        for fam in ("ipv4", "ipv6"):
+            out = lab.run("asic", f"sysctl -n net.{fam}.fib_notify_on_flag_change").stdout.strip()
+            assert out == "1", f"net.{fam}.fib_notify_on_flag_change = {out} in the asic"
 
         # s2 withdraws the ECMP prefix: one path left; s1 withdraws another: gone.
         bgp(lab, "s2", 65102, "no network 192.0.2.0/24")
@@ -387,12 +398,20 @@ def test_back_pressure_pauses_reading_and_loses_nothing(fpm):
         got = sum(1 for p in a if p.startswith("100.65."))
         return Observation(got == n, observed=got, expected=n)
 
+    c0 = dataplane(lab)["backend"]["counters"]
     try:
         bgp(lab, "s1", 65101, *nets)
         lab.wait_until(burst_in_asic, timeout=60, desc=f"{n} BGP /32s in the asic")
         d = dataplane(lab)
         assert d["fpm"]["pauses"] > pauses, d["fpm"]
         assert d["backlog"]["readPaused"] is False and d["backlog"]["queued"] == 0
+        # The netlink writes were batched, not one sendmsg per route, even with reading
+        # paused every 100 changes.
+        c1 = d["backend"]["counters"]
+        messages, batches = c1["messages"] - c0["messages"], c1["batches"] - c0["batches"]
+        print(f"netlink: {messages} messages in {batches} batches ({messages / max(batches, 1):.1f} per sendmsg)")
+        assert messages >= n and batches >= 1
+        assert messages >= 10 * batches, f"{messages} messages in {batches} batches"
     finally:
         bgp(lab, "s1", 65101, *("no " + x for x in nets))
         lab.config_path("tor").write_text(json.dumps(dp_config(lab)))
