@@ -6,8 +6,10 @@ installed entries) and the asic namespace's kernel FIB (routes with fpm_client's
 polled until they agree; on failure the difference is printed.
 """
 
+import contextlib
 import ipaddress
 import json
+import os
 import signal
 import socket
 import struct
@@ -254,53 +256,110 @@ def test_mode_switch_replay_changes_nothing_in_the_asic(fpm):
     assert asic_fib(lab) == before
 
 
-def test_fpm_client_restart_keeps_the_asic_and_sweeps_only_stale_routes(fpm):
-    lab = fpm
-    before = wait_fibs_equal(lab)
-    mon = RouteMonitor(lab, "asic")
-    lab.stop_daemon("tor", "fpm_client")
-    # While fpm_client is down zebra withdraws one route and learns another; FPM.md §0.5:
-    # the withdrawal is never re-sent, only the replay tells.
-    bgp(lab, "s1", 65101, "no network 198.51.100.0/24", "network 198.51.101.0/24")
-    lab.wait_route("tor", "198.51.101.0/24", timeout=10)
-    lab.wait_route("tor", "198.51.100.0/24", present=False, timeout=10)
-    try:
-        lab.start_daemon("tor", "fpm_client")
-        d = wait_synced(lab)
-        after = wait_fibs_equal(lab, desc="asic == zebra's FIB after the restart")
-        changes = mon.stop()
-        assert prefixes(changes, deleted=True) == {"198.51.100.0/24"}, "\n".join(changes)
-        assert prefixes(changes, deleted=False) == {"198.51.101.0/24"}, "\n".join(changes)
-        assert set(before) - set(after) == {"198.51.100.0/24"}
-        assert d["counters"]["orphansDeleted"] == 1
-        assert d["backend"]["counters"]["resyncs"] >= 1
-    finally:
-        bgp(lab, "s1", 65101, "network 198.51.100.0/24", "no network 198.51.101.0/24")
-    lab.wait_route("tor", "198.51.101.0/24", present=False, timeout=10)
-    wait_fibs_equal(lab)
-
-
-def test_frr_restart_asic_follows_only_what_zebra_did(fpm):
-    """restart_frr stops bgpd and staticd before zebra, so zebra withdraws their routes from
-    its own kernel FIB and over FPM before it goes (a flap of the ToR itself). fpm_client
-    must add no flap of its own: every route removed from the asic was removed from the
-    ToR's kernel too, routes zebra did not withdraw (connected) are never touched, and after
-    the new zebra's replay the asic equals zebra's FIB again."""
-    lab = fpm
-    before = wait_fibs_equal(lab)
+@contextlib.contextmanager
+def fpm_mode(lab, mode):
+    """zebra's FPM encoding for the block: next-hop groups (zebra's default) or inline next
+    hops, in the running config and in frr.conf (an FRR restart keeps it); restored after."""
+    if mode == "next-hop-groups":
+        yield
+        return
+    router = lab.topo.routers["tor"]
+    extra = router.frr_extra
     gen = dataplane(lab)["fpm"]["replay"]["generation"]
-    asic_mon, tor_mon = RouteMonitor(lab, "asic"), RouteMonitor(lab, "tor")
-    lab.restart_frr("tor")
-    lab.wait_bgp_established("tor", timeout=30)
-    wait_synced(lab, generation=gen + 1, timeout=30)
-    after = wait_fibs_equal(lab, timeout=30, desc="asic == zebra's FIB after the FRR restart")
-    asic_changes, tor_changes = asic_mon.stop(), tor_mon.stop()
-    asic_deleted = prefixes(asic_changes, deleted=True)
-    tor_deleted = prefixes(tor_changes, deleted=True)
-    assert asic_deleted <= tor_deleted, f"asic lost routes the ToR kept: {asic_deleted - tor_deleted}"
-    connected = {p for p, hops in before.items() if hops != "blackhole" and all(g is None for g, _ in hops)}
-    assert connected and not (asic_deleted & connected), asic_deleted & connected
-    assert set(after) == set(before)
+    router.frr_extra = extra + "no fpm use-next-hop-groups\n"
+    lab.vtysh("tor", "configure terminal", "no fpm use-next-hop-groups")
+    wait_synced(lab, generation=gen + 1)
+    try:
+        yield
+        assert dataplane(lab)["mirror"]["nexthops"] == 0, "zebra did not stay in inline mode"
+    finally:
+        router.frr_extra = extra
+        gen = dataplane(lab)["fpm"]["replay"]["generation"]
+        lab.vtysh("tor", "configure terminal", "fpm use-next-hop-groups")
+        wait_synced(lab, generation=gen + 1, timeout=30)
+
+
+MODES = ["next-hop-groups", "inline"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_fpm_client_restart_keeps_the_asic_and_sweeps_only_stale_routes(fpm, sig, mode):
+    """fpm_client stops (cleanly, or killed: nothing to flush either way), zebra changes two
+    routes meanwhile; after the restart and zebra's replay the asic equals zebra's FIB, and
+    the only changes it saw are those two."""
+    lab = fpm
+    with fpm_mode(lab, mode):
+        before = wait_fibs_equal(lab)
+        mon = RouteMonitor(lab, "asic")
+        lab.stop_daemon("tor", "fpm_client", sig=sig)
+        # While fpm_client is down zebra withdraws one route and learns another; FPM.md §0.5:
+        # the withdrawal is never re-sent, only the replay tells.
+        bgp(lab, "s1", 65101, "no network 198.51.100.0/24", "network 198.51.101.0/24")
+        lab.wait_route("tor", "198.51.101.0/24", timeout=10)
+        lab.wait_route("tor", "198.51.100.0/24", present=False, timeout=10)
+        try:
+            lab.start_daemon("tor", "fpm_client")
+            d = wait_synced(lab)
+            after = wait_fibs_equal(lab, desc="asic == zebra's FIB after the restart")
+            changes = mon.stop()
+            assert prefixes(changes, deleted=True) == {"198.51.100.0/24"}, "\n".join(changes)
+            assert prefixes(changes, deleted=False) == {"198.51.101.0/24"}, "\n".join(changes)
+            assert set(before) - set(after) == {"198.51.100.0/24"}
+            assert d["counters"]["orphansDeleted"] == 1
+            assert d["backend"]["counters"]["resyncs"] >= 1
+            assert (d["mirror"]["nexthops"] > 0) == (mode == "next-hop-groups"), d["mirror"]
+        finally:
+            bgp(lab, "s1", 65101, "network 198.51.100.0/24", "no network 198.51.101.0/24")
+        lab.wait_route("tor", "198.51.101.0/24", present=False, timeout=10)
+        wait_fibs_equal(lab)
+
+
+def kill_zebra(lab):
+    """SIGKILL of the ToR's zebra (a crash): no withdrawal over FPM or from its kernel."""
+    pid = lab.frr_pids("tor")["zebra"]
+    os.kill(pid, signal.SIGKILL)
+    lab.wait_until(lambda: "zebra" not in lab.frr_pids("tor"), timeout=10, desc="zebra gone")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("how", ["restart", "zebra-kill9"])
+def test_frr_restart_asic_follows_only_what_zebra_did(fpm, how, mode):
+    """FRR restarted as watchfrr does it (all daemons: restarting zebra alone leaves bgpd and
+    staticd stale, LAB.md): `restart` stops them cleanly (bgpd and staticd first, so zebra
+    withdraws their routes from its own kernel FIB and over FPM before it goes, a flap of the
+    ToR itself); `zebra-kill9` kills zebra first (a crash: its kernel routes stay, the new
+    zebra finds and sweeps them) and then restarts the rest.
+
+    fpm_client adds no flap of its own: every route the asic saw added, replaced or removed
+    was added, replaced or removed in the ToR's kernel too (a route the ToR kept is never
+    rewritten in the asic), connected routes are never touched, and after the new zebra's
+    replay the asic holds exactly zebra's FIB (no stale, no missing route)."""
+    lab = fpm
+    with fpm_mode(lab, mode):
+        before = wait_fibs_equal(lab)
+        gen = dataplane(lab)["fpm"]["replay"]["generation"]
+        asic_mon, tor_mon = RouteMonitor(lab, "asic"), RouteMonitor(lab, "tor")
+        if how == "zebra-kill9":
+            kill_zebra(lab)
+        lab.restart_frr("tor")
+        lab.wait_bgp_established("tor", timeout=30)
+        lab.wait_route("tor", "192.0.2.0/24", protocol="bgp", timeout=30)
+        wait_synced(lab, generation=gen + 1, timeout=30)
+        after = wait_fibs_equal(lab, timeout=30, desc="asic == zebra's FIB after the FRR restart")
+        asic_changes, tor_changes = asic_mon.stop(), tor_mon.stop()
+        asic_changed = prefixes(asic_changes, deleted=True) | prefixes(asic_changes, deleted=False)
+        tor_changed = prefixes(tor_changes, deleted=True) | prefixes(tor_changes, deleted=False)
+        print(f"{how}/{mode}: the ToR's kernel removed {len(prefixes(tor_changes, deleted=True))} and"
+              f" added {len(prefixes(tor_changes, deleted=False))} routes; the asic changed"
+              f" {len(asic_changed)}: {sorted(asic_changed)}")
+        assert asic_changed <= tor_changed, (
+            f"the asic rewrote routes the ToR kept: {sorted(asic_changed - tor_changed)}\n"
+            + "\n".join(asic_changes))
+        connected = {p for p, hops in before.items() if hops != "blackhole" and all(g is None for g, _ in hops)}
+        assert connected and not (asic_changed & connected), asic_changed & connected
+        assert set(after) == set(before)
+        assert (dataplane(lab)["mirror"]["nexthops"] > 0) == (mode == "next-hop-groups")
 
 
 def test_tiny_profile_refuses_and_reports_routes_beyond_capacity(fpm):
