@@ -406,6 +406,74 @@ def test_tiny_profile_refuses_and_reports_routes_beyond_capacity(fpm):
     assert dataplane(lab)["routes"]["refused"] == 0
 
 
+def host_routing_config(lab) -> dict:
+    """The data path plus host routing on br10 in one fpm_client (and the learner reading the
+    same document), as tests/integration/test_hostroute_e2e.py configures host routing."""
+    cfg = dp_config(lab)
+    cfg["frr-hostroute:hostroute"].update({
+        "interface": [{
+            "name": "br10",
+            "subnet": [{"prefix": "10.1.0.0/24"}, {"prefix": "2001:db8:10::/64"}],
+            "learning": {"enabled": True},
+        }],
+        "learning": {"aging": {"hold-time": 6}, "probing": {"interval": 1000, "retries": 2}},
+    })
+    return cfg
+
+
+def test_learned_host_route_reaches_the_asic_and_leaves_with_the_host(fpm):
+    """Issue 5 item 1 with issue 3's host routes: hostroute_learner on the ToR learns a real
+    host from its traffic, fpm_client injects its /32 and /128 into zebra over ZAPI, zebra
+    streams them over FPM, and the same fpm_client programs them into the asic with zebra's
+    next hop; when the host is gone and withdrawn, they leave the asic."""
+    lab = fpm
+    lab.stop_daemon("tor", "fpm_client")
+    lab.start_daemon("tor", "fpm_client", config=host_routing_config(lab))
+    topics = lab.hostroutectl("tor", "show", "status", "--json", json=True)["fpm_client"].get("topics", [])
+    assert "routes" in topics and "dataplane" in topics, topics
+    wait_synced(lab)
+    lab.start_daemon("tor", "hostroute_learner")
+    hosts = {"10.1.0.51/32": "10.1.0.51", "2001:db8:10::51/128": "2001:db8:10::51"}
+    try:
+        lab.add_host("hh1", "tor", ipv4="10.1.0.51", ipv6="2001:db8:10::51")
+        assert lab.ping("hh1", "10.1.0.2")  # ARP: the host is in the ToR's neighbour table
+        assert wait_until_ping6(lab, "hh1", "2001:db8:10::2")  # ND
+        for prefix in hosts:
+            lab.wait_route("tor", prefix, protocol="table", timeout=10)
+
+        def in_asic():
+            z, a = zebra_fib(lab), asic_fib(lab)
+            got = {p: a.get(p) for p in hosts}
+            want = {p: z.get(p) for p in hosts}
+            ok = got == want and all(w and {dev for _, dev in w} == {"br10"} for w in want.values())
+            return Observation(ok, observed=got, expected=want)
+
+        lab.wait_until(in_asic, timeout=10, desc="the host's /32 and /128 in the asic, zebra's next hop")
+        wait_fibs_equal(lab)
+        listed = dataplane(lab, "routes", "10.1.0.51/32")["routes"]
+        assert [(r["prefix"], r["state"]) for r in listed] == [("10.1.0.51/32", "software")], listed
+
+        # The host goes away; the operator withdraws it (the learner would age it out after
+        # the hold time and failed probes): both routes leave zebra and the asic.
+        lab.remove_host("hh1")
+        for addr in hosts.values():
+            lab.hostroutectl("tor", "clear", "host", addr)
+        for prefix in hosts:
+            lab.wait_route("tor", prefix, present=False, timeout=10)
+        lab.wait_until(lambda: not (set(hosts) & set(asic_fib(lab))), timeout=10,
+                       desc="the host's routes withdrawn from the asic")
+        wait_fibs_equal(lab)
+    finally:
+        if "hh1" in lab.hosts:
+            lab.remove_host("hh1")
+        lab.stop_daemon("tor", "hostroute_learner")
+
+
+def wait_until_ping6(lab, node, addr) -> bool:
+    """IPv6 neighbour discovery may need a moment after the link comes up (tentative address)."""
+    return lab.wait_until(lambda: lab.ping(node, addr), timeout=10, desc=f"{node} pings {addr}")
+
+
 def send_to_fpm(lab, data: bytes):
     """Connects to 127.0.0.1:2620 in the ToR's namespace and sends `data`."""
     script = ("import socket,sys;s=socket.create_connection(('127.0.0.1',2620));"
