@@ -62,18 +62,22 @@ def monitor(n: int, kind: str, metric: int, out: str, timeout: float) -> None:
     s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 256 << 20)
     s.bind((0, RTMGRP_IPV4_ROUTE))
     s.settimeout(0.5)
-    seen, first, last, overruns = set(), None, None, 0
+    seen, first, last, overruns, times = set(), None, None, 0, []
+    # One receive buffer for the whole run: a fresh multi-MiB bytes object per recv (one
+    # notification each) made this observer fall tens of seconds behind a burst of deletions.
+    buf = bytearray(1 << 20)
     Path(out + ".ready").write_text("1")
     deadline = time.time() + timeout
     while len(seen) < n and time.time() < deadline:
         try:
-            data = s.recv(1 << 22)
+            size = s.recv_into(buf)
         except socket.timeout:
             continue
         except OSError:  # ENOBUFS: events lost
             overruns += 1
             continue
         now = time.time()
+        data = memoryview(buf)[:size]
         off = 0
         while off + 16 <= len(data):
             ln, typ = struct.unpack_from("=IH", data, off)
@@ -86,17 +90,23 @@ def monitor(n: int, kind: str, metric: int, out: str, timeout: float) -> None:
                     if alen < 4:
                         break
                     if atype == 1:
-                        dst = data[a + 4:a + 8]
+                        dst = bytes(data[a + 4:a + 8])
                     elif atype == 6:
                         prio = struct.unpack_from("=I", data, a + 4)[0]
                     a += (alen + 3) & ~3
                 if dst and dst[0] == 100 and 64 <= dst[1] < 128 and prio == metric:
+                    if dst not in seen:
+                        times.append(now)
+                        last_dst = ".".join(str(b) for b in dst)
                     seen.add(dst)
                     if first is None:
                         first = now
                     last = now
             off += (ln + 3) & ~3
-    Path(out).write_text(json.dumps({"first": first, "last": last, "count": len(seen), "overruns": overruns}))
+    times.sort()
+    p99 = times[int(len(times) * 0.99) - 1] if times else None
+    Path(out).write_text(json.dumps({"first": first, "last": last, "count": len(seen), "overruns": overruns,
+                                     "p99": p99, "last_dst": last_dst if times else None}))
 
 
 # --- the benchmark ---------------------------------------------------------------------------
@@ -272,6 +282,8 @@ def one_run(lab, n: int, run: int, rss_base: int, profile: bool = False) -> dict
     tor, asic = finish_monitor(*tor_mon), finish_monitor(*asic_mon)
     cpu2, _ = proc_stats(pid)
     r.update(t1=t1, tor_del=tor, asic_del=asic, cpu_del=cpu2 - cpu1)
+    d = lab.hostroutectl("tor", "show", "dataplane", "--json", json=True)
+    r["del_failed"], r["del_retrying"] = d["counters"]["opsFailed"], d["backlog"]["retrying"]
     left = int(lab.run("asic", "ip route show proto bgp | grep -c '^100\\.' || true").stdout or 0)
     r["left_in_asic"] = left
     return r
@@ -340,6 +352,11 @@ def report(n: int, r: dict) -> bool:
     print(f"  fpm_client CPU for {n} routes: {r['cpu_add']:.2f} s (BGP add: {100 * r['cpu_add'] / path_wall:.0f}%"
           f" of the path's {path_wall:.2f} s from T0), {r['cpu_replay']:.2f} s (replay, start-up included),"
           f" {r['cpu_del']:.2f} s (withdrawal); read pauses {r['pauses']}")
+    for what, m, start in (("ToR's kernel", td, td["first"]), ("asic", ad, td["first"])):
+        if m.get("p99") and m["last"] - m["p99"] > 1.0:
+            print(f"  !! withdrawal straggler in the {what}: 99% of the routes gone {m['p99'] - start:.1f} s"
+                  f" after the ToR's first, the last ({m['last_dst']}) {m['last'] - start:.1f} s after;"
+                  f" fpm_client ops failed {r['del_failed']}, retrying {r['del_retrying']}")
     for what, (msgs, batches) in (("BGP add", r["batch_add"]), ("replay", r["batch_replay"])):
         print(f"  netlink batching, {what}: {msgs} messages in {batches} sendmsg calls"
               f" = {msgs / max(batches, 1):.0f} per sendmsg")
