@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace hr::fpm_client {
@@ -56,6 +57,11 @@ std::vector<SwitchProfile> parseProfiles(const config::Node& dp) {
     p.driver = n.str("driver");
     p.offload = n.boolean("offload", true);
     p.warnPercent = static_cast<uint8_t>(n.u64("warning-threshold", 80));
+    auto families = n.leafList("address-family");
+    if (!families.empty()) {  // the YANG default is both
+      p.offloadIpv4 = std::find(families.begin(), families.end(), "ipv4") != families.end();
+      p.offloadIpv6 = std::find(families.begin(), families.end(), "ipv6") != families.end();
+    }
     if (auto c = n.child("capacity")) {
       auto cap = [&](const char* leaf, Resource r) {
         if (auto v = c->leaf(leaf)) {

@@ -67,6 +67,22 @@ uint8_t rtnType(RouteKind k) {
 
 }  // namespace
 
+std::optional<RouteNotification> readRouteNotification(
+    const nl::Message& m, const DataplaneConfig& cfg) {
+  if (m.hdr.type != RTM_NEWROUTE && m.hdr.type != RTM_DELROUTE) {
+    return std::nullopt;
+  }
+  auto r = nl::decodeRoute(m);
+  if (!r || r->priority.value_or(0) != cfg.metric || r->table() == RT_TABLE_LOCAL) {
+    return std::nullopt;
+  }
+  return RouteNotification{
+      FibKey{cfg.zebraTable(r->table()), r->prefix().canonical()},
+      r->isNew,
+      r->rtmFlags & (RTM_F_OFFLOAD | RTM_F_TRAP | RTM_F_OFFLOAD_FAILED),
+      m.hdr.pid};
+}
+
 LinuxDataplane::LinuxDataplane(Token, EventLoop& loop, DataplaneConfig cfg)
     : loop_(loop),
       cfg_(std::move(cfg)),
@@ -228,15 +244,14 @@ uint32_t LinuxDataplane::appendNexthopDelete(std::vector<uint8_t>& buf, uint32_t
   return m.seq;
 }
 
-uint32_t LinuxDataplane::appendRoute(std::vector<uint8_t>& buf, const DpOp& op, uint32_t nhId) {
+nl::RouteMsg routeRequest(const DpOp& op, uint32_t nhId, const DataplaneConfig& cfg) {
   bool add = op.kind == DpOpKind::Upsert;
   nl::RouteMsg m;
   m.isNew = add;
   m.nlFlags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-  m.seq = req_->nextSeq();
   m.family = op.key.prefix.family();
   m.dstLen = op.key.prefix.length();
-  uint32_t table = cfg_.targetTable(op.key.table);
+  uint32_t table = cfg.targetTable(op.key.table);
   if (table < 256) {
     m.rtmTable = static_cast<uint8_t>(table);
   } else {
@@ -244,7 +259,7 @@ uint32_t LinuxDataplane::appendRoute(std::vector<uint8_t>& buf, const DpOp& op, 
     m.tableAttr = table;
   }
   m.dst = op.key.prefix.address();
-  m.priority = cfg_.metric;
+  m.priority = cfg.metric;
   if (add) {
     m.protocol = op.spec.protocol;
     m.scope = RT_SCOPE_UNIVERSE;
@@ -256,8 +271,15 @@ uint32_t LinuxDataplane::appendRoute(std::vector<uint8_t>& buf, const DpOp& op, 
   } else {
     m.scope = RT_SCOPE_NOWHERE;  // any scope
   }
+  return m;
+}
+
+uint32_t LinuxDataplane::appendRoute(std::vector<uint8_t>& buf, const DpOp& op, uint32_t nhId) {
+  nl::RouteMsg m = routeRequest(op, nhId, cfg_);
+  m.seq = req_->nextSeq();
   nl::encodeRoute(buf, m);
-  pending_[m.seq] = Pending{add ? PendKind::RouteUpsert : PendKind::RouteDelete, op.key, nhId};
+  pending_[m.seq] = Pending{
+      op.kind == DpOpKind::Upsert ? PendKind::RouteUpsert : PendKind::RouteDelete, op.key, nhId};
   return m.seq;
 }
 
@@ -665,19 +687,17 @@ void LinuxDataplane::onMonitorReadable() {
         }
         continue;
       }
-      if (m.hdr.type != RTM_NEWROUTE && m.hdr.type != RTM_DELROUTE) {
+      auto n = readRouteNotification(m, cfg_);
+      if (!n) {
         continue;
       }
-      auto r = nl::decodeRoute(m);
-      if (!r || r->priority.value_or(0) != cfg_.metric || r->table() == RT_TABLE_LOCAL) {
-        continue;
-      }
-      FibKey key{cfg_.zebraTable(r->table()), r->prefix().canonical()};
-      if (r->isNew) {
+      if (n->isNew) {
+        // Our own writes' echoes included: they carry the flags a driver set at insert time
+        // and are read (sendBatch) before the write's result reaches the core.
         if (cb_.hwFlags) {
-          cb_.hwFlags(key, r->rtmFlags);
+          cb_.hwFlags(n->key, n->rtmFlags);
         }
-      } else if (routeNh_.contains(key) && m.hdr.pid != req_->portId()) {
+      } else if (routeNh_.contains(n->key) && n->pid != req_->portId()) {
         // A route we believe installed went away without us: verify.
         ++stats_.externalChanges;
         suspicious = true;

@@ -20,7 +20,10 @@
 // route removals), when one of our next-hop objects disappears, and when notifications or
 // acks were lost. Route notifications carry RTM_F_OFFLOAD / RTM_F_TRAP /
 // RTM_F_OFFLOAD_FAILED as the driver sets them (net.ipv4|6.fib_notify_on_flag_change=1 is
-// set in the target so flag changes are notified); they are passed to the core.
+// set in the target so flag changes are notified); they are passed to the core. The echo of
+// our own write is read right after the batch's acks, so it reaches the core BEFORE the
+// write's (deferred) result: a driver that sets the flags while the route is inserted sends
+// nothing later, so the core keeps flags that arrive while an op is in flight.
 #pragma once
 
 #include <map>
@@ -31,6 +34,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/codec/netlink.h"
+#include "core/codec/netlink_route.h"
 #include "core/event_loop.h"
 #include "core/netlink/socket.h"
 #include "fpm_client/dataplane.h"
@@ -39,6 +44,25 @@
 #include "fpm_client/fpm_links.h"
 
 namespace hr::fpm_client {
+
+// A route notification of the target namespace as the backend reads it (pure, so unit tests
+// feed it canned kernel messages): the route's key in zebra's terms and its hardware flags.
+struct RouteNotification {
+  FibKey key;
+  bool isNew = true;  // RTM_NEWROUTE (its flags are the route's current flags)
+  uint32_t rtmFlags =
+      0;             // RTM_F_OFFLOAD | RTM_F_TRAP | RTM_F_OFFLOAD_FAILED as the kernel has them
+  uint32_t pid = 0;  // nlmsg_pid: the port that caused it (ours for our own writes)
+};
+// nullopt: not a route of ours (another metric, the local table, not a route message, or
+// not IPv4/IPv6).
+std::optional<RouteNotification> readRouteNotification(
+    const codec::nl::Message& m, const DataplaneConfig& cfg);
+
+// The netlink request that programs (or removes) one route in the target: zebra's table
+// mapped by backend/table and table-map (ids of 256 and above in RTA_TABLE), the configured
+// metric, zebra's protocol, the next-hop object `nhId` (0: none, e.g. a blackhole).
+codec::nl::RouteMsg routeRequest(const DpOp& op, uint32_t nhId, const DataplaneConfig& cfg);
 
 class LinuxDataplane : public Dataplane {
   struct Token {
@@ -131,8 +155,8 @@ class LinuxDataplane : public Dataplane {
   std::map<GroupKey, uint32_t> groups_;
   std::set<uint32_t> foreignIds_;  // next-hop ids of others in the target
   uint32_t nextId_ = 1;
-  std::unordered_map<FibKey, uint32_t> routeNh_;  // installed routes -> next hop (0: none)
-  std::unordered_map<uint32_t, Pending> pending_;   // seq -> op of the batch being answered
+  std::unordered_map<FibKey, uint32_t> routeNh_;   // installed routes -> next hop (0: none)
+  std::unordered_map<uint32_t, Pending> pending_;  // seq -> op of the batch being answered
 
   std::vector<DpResult> results_;
   size_t undelivered_ = 0;

@@ -61,11 +61,7 @@ nlohmann::json specJson(const RouteSpec& s) {
 FibCore::FibCore(FibCoreConfig cfg) : cfg_(std::move(cfg)), admission_(cfg_.profile) {}
 
 void FibCore::setConfig(FibCoreConfig cfg) {
-  bool profileChanged = cfg.profile.name != cfg_.profile.name ||
-                        cfg.profile.capacity != cfg_.profile.capacity ||
-                        cfg.profile.warnPercent != cfg_.profile.warnPercent ||
-                        cfg.profile.offload != cfg_.profile.offload ||
-                        cfg.profile.ecmpMaxPaths != cfg_.profile.ecmpMaxPaths;
+  bool profileChanged = !(cfg.profile == cfg_.profile);
   cfg_ = std::move(cfg);
   if (profileChanged) {
     scratch_.clear();
@@ -334,9 +330,12 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
         ++stats_.orphansDeleted;
       }
       clearFailure(r.key, e);
-      if (r.kind == DpOpKind::Upsert) {
-        e.rtmFlags = 0;  // until the kernel reports flags
+      if (r.kind == DpOpKind::Delete) {
+        e.rtmFlags = 0;
       }
+      // An upsert keeps the flags: the kernel's notification of the write (which carries the
+      // flags a driver set while inserting the route) may come before this result, and a
+      // driver that set them at insert time never sends another.
     } else {
       // The kernel refused: a replace is atomic, so what was programmed stays.
       ++stats_.opsFailed;
@@ -368,9 +367,11 @@ void FibCore::onResults(std::span<const DpResult> results, TimePoint now) {
 }
 
 void FibCore::onHwFlags(const FibKey& key, uint32_t rtmFlags) {
+  // Kept whatever the entry's state: a notification of our own write arrives while the op is
+  // still in flight (before its result), and it is the last word on the route's flags.
   auto it = dp_.find(key);
-  if (it == dp_.end() || !it->second.programmed) {
-    return;
+  if (it == dp_.end()) {
+    return;  // not a route of ours (any more)
   }
   uint32_t f = rtmFlags & (RTM_F_OFFLOAD | RTM_F_TRAP | RTM_F_OFFLOAD_FAILED);
   if (f != it->second.rtmFlags) {
@@ -599,6 +600,12 @@ nlohmann::json FibCore::summaryJson(TimePoint now) const {
   std::vector<uint32_t> tables(replayedTables_.begin(), replayedTables_.end());
   replay["replayedTables"] = tables;
 
+  nlohmann::json families = nlohmann::json::array();
+  for (auto f : {Family::V4, Family::V6}) {
+    if (prof.offloads(f)) {
+      families.push_back(f == Family::V4 ? "ipv4" : "ipv6");
+    }
+  }
   const auto& ms = mirror_.stats();
   nlohmann::json j = {
       {"state", sessionName(session_)},
@@ -613,6 +620,8 @@ nlohmann::json FibCore::summaryJson(TimePoint now) const {
        {{"name", prof.name},
         {"driver", prof.driver},
         {"offload", prof.offload},
+        {"addressFamilies", families},
+        {"softwareOnly", admission_.softwareOnlyCount()},
         {"warningThreshold", prof.warnPercent},
         {"refused", admission_.refusedCount()},
         {"usage", usage}}},
@@ -695,6 +704,13 @@ nlohmann::json FibCore::routesJson(
       j["reason"] = refusalName(rf);
     } else if (auto f = failures_.find(k); f != failures_.end()) {
       j["reason"] = fmt::format("kernel error {}: {}", -f->second.error, f->second.message);
+    } else if (admission_.softwareOnly(k)) {
+      j["reason"] = fmt::format(
+          "not offloaded: the {} driver offloads no {} routes (profile {}); forwarded in "
+          "software",
+          cfg_.profile.driver,
+          k.prefix.family() == Family::V4 ? "IPv4" : "IPv6",
+          cfg_.profile.name);
     }
     if (const RouteSpec* want = admission_.admitted(k)) {
       j["wanted"] = specJson(*want);

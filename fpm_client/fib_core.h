@@ -111,6 +111,9 @@ class FibCore {
   void onResynced(std::vector<ProgrammedRoute> routes, TimePoint now);
   std::vector<DpOp> takeOps(size_t max, TimePoint now);
   void onResults(std::span<const DpResult> results, TimePoint now);
+  // The kernel's RTM_F_OFFLOAD/TRAP/OFFLOAD_FAILED of a route of ours, from any notification
+  // (the echo of our own write included, which may come before the write's result): the
+  // last flags seen are kept, in flight or not, and an upsert's result does not reset them.
   void onHwFlags(const FibKey& key, uint32_t rtmFlags);
   void setNeighbours(uint64_t n);
   // Ops queued plus ops in flight.

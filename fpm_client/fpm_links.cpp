@@ -113,14 +113,18 @@ const LinkInfo* LinkWatcher::byName(const std::string& name) const {
   return l == links_.end() ? nullptr : &l->second;
 }
 
-std::set<uint32_t> LinkWatcher::vrfTables() const {
+std::set<uint32_t> vrfTablesOf(const std::unordered_map<uint32_t, LinkInfo>& links) {
   std::set<uint32_t> out;
-  for (const auto& [i, l] : links_) {
+  for (const auto& [i, l] : links) {
     if (l.kind == "vrf" && l.vrfTable != 0) {
       out.insert(l.vrfTable);
     }
   }
   return out;
+}
+
+std::set<uint32_t> LinkWatcher::vrfTables() const {
+  return vrfTablesOf(links_);
 }
 
 }  // namespace hr::fpm_client

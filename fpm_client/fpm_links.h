@@ -31,6 +31,9 @@ struct LinkInfo {
   bool operator==(const LinkInfo&) const = default;
 };
 
+// The kernel tables of the VRF devices among `links` (zebra replays each VRF's table).
+std::set<uint32_t> vrfTablesOf(const std::unordered_map<uint32_t, LinkInfo>& links);
+
 class LinkWatcher {
   struct Token {
     explicit Token() = default;

@@ -113,6 +113,12 @@ void Admission::releaseGroup(const PathSetRef& paths) {
 }
 
 void Admission::place(const FibKey& k, Entry& e, std::vector<FibKey>& changed) {
+  if (!profile_.offloads(k.prefix.family())) {
+    e.slot = Slot::Software;
+    e.refusal = Refusal::None;
+    ++softwareOnly_;
+    return;
+  }
   Pool& p = poolOf(k);
   Rank r = rankOf(k, e.spec);
   auto me = std::make_pair(r, k);
@@ -191,6 +197,9 @@ void Admission::unplace(const FibKey& k, Entry& e) {
       ecmpWait_.erase(me);
       --refusedCount_;
       break;
+    case Slot::Software:
+      --softwareOnly_;
+      break;
     case Slot::Absent:
       break;
   }
@@ -240,12 +249,12 @@ void Admission::update(
     Entry& e = entries_[key];
     e.spec = *cand;
     place(key, e, changed);
-    if (e.slot == Slot::Admitted) {
+    if (programmable(e.slot)) {
       changed.push_back(key);
     }
   } else {
     Entry& e = it->second;
-    bool wasAdmitted = e.slot == Slot::Admitted;
+    bool wasAdmitted = programmable(e.slot);
     if (cand && *cand == e.spec) {
       return;
     }
@@ -258,7 +267,7 @@ void Admission::update(
     } else {
       e.spec = *cand;
       place(key, e, changed);
-      if (wasAdmitted || e.slot == Slot::Admitted) {
+      if (wasAdmitted || programmable(e.slot)) {
         changed.push_back(key);
       }
     }
@@ -274,7 +283,7 @@ void Admission::setProfile(SwitchProfile profile, std::vector<FibKey>& changed) 
   std::unordered_map<FibKey, bool> before;
   std::vector<std::tuple<bool, Rank, FibKey>> order;
   for (auto& [k, e] : entries_) {
-    before[k] = e.slot == Slot::Admitted;
+    before[k] = programmable(e.slot);
     order.emplace_back(!k.isHost(), rankOf(k, e.spec), k);
     e.slot = Slot::Absent;
     e.refusal = Refusal::None;
@@ -288,6 +297,7 @@ void Admission::setProfile(SwitchProfile profile, std::vector<FibKey>& changed) 
   used_[idx(Resource::Neighbours)] = neigh;
   warned_ = {};
   refusedCount_ = 0;
+  softwareOnly_ = 0;
   std::sort(order.begin(), order.end());
   std::vector<FibKey> ignored;
   for (const auto& [pool, rank, k] : order) {
@@ -297,7 +307,7 @@ void Admission::setProfile(SwitchProfile profile, std::vector<FibKey>& changed) 
   refill(lpm_, ignored);
   retryEcmp(ignored);
   for (const auto& [k, e] : entries_) {
-    if (before[k] != (e.slot == Slot::Admitted)) {
+    if (before[k] != programmable(e.slot)) {
       changed.push_back(k);
     }
   }
@@ -306,7 +316,12 @@ void Admission::setProfile(SwitchProfile profile, std::vector<FibKey>& changed) 
 
 const RouteSpec* Admission::admitted(const FibKey& key) const {
   auto it = entries_.find(key);
-  return it != entries_.end() && it->second.slot == Slot::Admitted ? &it->second.spec : nullptr;
+  return it != entries_.end() && programmable(it->second.slot) ? &it->second.spec : nullptr;
+}
+
+bool Admission::softwareOnly(const FibKey& key) const {
+  auto it = entries_.find(key);
+  return it != entries_.end() && it->second.slot == Slot::Software;
 }
 
 Refusal Admission::refusal(const FibKey& key) const {

@@ -20,6 +20,8 @@
 // group does not fit (groups or members) is refused for that reason and retried, in rank
 // order, when a group is freed. A route with more paths than the model's group size
 // (ecmp-max-paths) is refused outright: the driver could not offload it.
+// A route of an address family the driver does not offload (prestera: IPv6) is admitted
+// without using any table: it is programmed into the kernel and forwarded in software.
 #pragma once
 
 #include <array>
@@ -47,9 +49,17 @@ struct SwitchProfile {
   std::array<std::optional<uint32_t>, kResourceCount> capacity{};  // nullopt: no limit
   std::optional<uint16_t> ecmpMaxPaths;  // paths per group at most (nullopt: no limit)
   uint8_t warnPercent = 80;
+  // Address families whose routes the driver offloads (leaf-list address-family). Routes of
+  // another family are still programmed into the target's kernel, use none of the tables
+  // above, are never refused for capacity, and are reported `software` with the reason.
+  bool offloadIpv4 = true;
+  bool offloadIpv6 = true;
 
   std::optional<uint32_t> cap(Resource r) const {
     return capacity[static_cast<size_t>(r)];
+  }
+  bool offloads(Family f) const {
+    return f == Family::V4 ? offloadIpv4 : offloadIpv6;
   }
   bool operator==(const SwitchProfile&) const = default;
 };
@@ -73,14 +83,17 @@ class Admission {
   // resolved). Appends to `changed` every key whose admitted spec changed: this one, and any
   // route evicted or promoted because of it.
   void update(
-      const FibKey& key,
-      const std::optional<RouteSpec>& candidate,
-      std::vector<FibKey>& changed);
+      const FibKey& key, const std::optional<RouteSpec>& candidate, std::vector<FibKey>& changed);
   // Re-evaluates every route under a new profile.
   void setProfile(SwitchProfile profile, std::vector<FibKey>& changed);
   // The spec to program, or nullptr (refused, or no candidate).
   const RouteSpec* admitted(const FibKey& key) const;
   Refusal refusal(const FibKey& key) const;
+  // Admitted, but of an address family the driver does not offload (software forwarding).
+  bool softwareOnly(const FibKey& key) const;
+  uint64_t softwareOnlyCount() const {
+    return softwareOnly_;
+  }
   // Neighbours are resolved by the data path's kernel; it reports their number.
   void setNeighbours(uint64_t n);
 
@@ -103,7 +116,8 @@ class Admission {
  private:
   // Rank within a pool: lower is better (admitted first).
   using Rank = std::tuple<uint8_t, uint8_t, uint32_t, IpAddress>;
-  enum class Slot : uint8_t { Absent, Admitted, Refused, EcmpWait };
+  // Software: programmed, in no table of the profile (its family is not offloaded).
+  enum class Slot : uint8_t { Absent, Admitted, Refused, EcmpWait, Software };
   struct Entry {
     RouteSpec spec;
     Slot slot = Slot::Absent;
@@ -118,6 +132,9 @@ class Admission {
   };
 
   static Rank rankOf(const FibKey& k, const RouteSpec& s);
+  static bool programmable(Slot s) {
+    return s == Slot::Admitted || s == Slot::Software;
+  }
   Pool& poolOf(const FibKey& k) {
     return k.isHost() ? host_ : lpm_;
   }
@@ -139,6 +156,7 @@ class Admission {
   std::array<bool, kResourceCount> warned_{};
   uint64_t refusedCount_ = 0;
   uint64_t refusedTotal_ = 0;
+  uint64_t softwareOnly_ = 0;
   bool groupFreed_ = false;
   std::vector<UsageEvent> events_;
 };

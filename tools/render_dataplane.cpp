@@ -125,12 +125,22 @@ std::string render(const json& j) {
   }
   out += "\n";
   const auto& p = j.at("profile");
+  std::string families;
+  if (p.contains("addressFamilies") && p["addressFamilies"].size() == 1) {
+    families = p["addressFamilies"][0] == "ipv4" ? " of IPv4 only" : " of IPv6 only";
+  }
   out += fmt::format(
-      "Switch profile: {} (driver {}, offload {}), warning at {}%\n",
+      "Switch profile: {} (driver {}, offload {}{}), warning at {}%\n",
       str(p, "name"),
       str(p, "driver"),
       p.value("offload", false) ? "expected" : "none",
+      p.value("offload", false) ? families : "",
       str(p, "warningThreshold"));
+  if (p.value("softwareOnly", 0) > 0) {
+    out += fmt::format(
+        "  {} routes of a family the driver does not offload: forwarded in software\n",
+        p["softwareOnly"].dump());
+  }
   out += fmt::format("  {:<14} {:>10} {:>10} {:>7}\n", "Resource", "Used", "Capacity", "Use");
   for (const auto& u : p.at("usage")) {
     out += fmt::format(

@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -411,20 +412,63 @@ TEST(FpmFraming, EncodeRefusesOversizedPayload) {
   EXPECT_EQ(out.size(), fpm::kMaxFrameLen);
 }
 
-TEST(FpmMalformed, TruncatedAtEveryLengthNeverCrashes) {
+// Decodes a whole frame as fpm_client does: header, messages, every route and next hop.
+Status decodeFrame(std::span<const uint8_t> frame) {
+  HR_TRY(auto h, fpm::decodeHeader(frame));
+  if (h.length != frame.size()) {
+    return fail("length_mismatch", "header says {}, frame has {}", h.length, frame.size());
+  }
+  HR_TRY(auto msgs, nl::split(frame.subspan(fpm::kHeaderLen)));
+  for (const auto& m : msgs) {
+    if (m.hdr.type == RTM_NEWROUTE || m.hdr.type == RTM_DELROUTE) {
+      HR_TRY_VOID(nl::decodeRoute(m));
+    } else {
+      HR_TRY_VOID(nl::decodeNexthop(m));
+    }
+  }
+  return ok();
+}
+
+// Every golden frame cut at every length. On the stream, an incomplete frame is never
+// delivered (the reader waits for the rest). A frame whose header claims the cut length is
+// an error at every cut, except where the cut falls exactly between two messages of the
+// frame: that is a well-formed shorter frame (zebra's DEL of a DEL+NEW pair alone).
+TEST(FpmMalformed, TruncatedAtEveryLengthIsAnError) {
+  size_t errors = 0;
+  size_t boundaries = 0;
   for (const auto& f : allGolden()) {
-    for (size_t n = fpm::kHeaderLen; n < f.size(); ++n) {
-      auto payload = std::span<const uint8_t>(f).subspan(fpm::kHeaderLen, n - fpm::kHeaderLen);
-      auto msgs = nl::split(payload);
-      if (!msgs) {
+    std::set<size_t> ends;  // payload offsets where a message ends
+    size_t off = 0;
+    for (const auto& m : messagesOf(f)) {
+      off += nl::align4(m.hdr.len);
+      ends.insert(off);
+    }
+    ASSERT_TRUE(decodeFrame(f));
+    for (size_t n = 0; n < f.size(); ++n) {
+      fpm::FrameReader r;
+      ASSERT_TRUE(r.append(std::span<const uint8_t>(f).first(n)));
+      auto got = r.next();
+      ASSERT_TRUE(got) << "cut at " << n;
+      EXPECT_FALSE(*got) << "an incomplete frame was delivered, cut at " << n;
+      if (n < fpm::kHeaderLen) {
         continue;
       }
-      for (const auto& m : *msgs) {
-        (void)nl::decodeRoute(m);
-        (void)nl::decodeNexthop(m);
+      auto cut = std::vector<uint8_t>(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+      cut[2] = static_cast<uint8_t>(n >> 8);
+      cut[3] = static_cast<uint8_t>(n & 0xff);
+      auto st = decodeFrame(cut);
+      if (ends.contains(n - fpm::kHeaderLen)) {
+        EXPECT_TRUE(st) << "cut between messages at " << n << ": " << st.error().str();
+        ++boundaries;
+      } else {
+        ASSERT_FALSE(st) << "frame of " << f.size() << " bytes cut at " << n << " decoded";
+        EXPECT_FALSE(st.error().code.empty());
+        ++errors;
       }
     }
   }
+  EXPECT_EQ(boundaries, 1u);  // the DEL of the DEL+NEW pair
+  EXPECT_GT(errors, 500u);
 }
 
 // Patches a golden frame's message and expects a decode error with `code`.

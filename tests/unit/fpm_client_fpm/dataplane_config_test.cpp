@@ -47,6 +47,11 @@ TEST_F(DataplaneConfigTest, CatalogueShipsTheSoftwareAndTwoSwitchdevFamilies) {
       EXPECT_EQ(p.driver, "prestera");
       EXPECT_EQ(p.ecmpMaxPaths, 4);
       EXPECT_TRUE(p.offload);
+      // The driver's FIB notifier takes AF_INET only (docs/switch-profiles.md).
+      EXPECT_TRUE(p.offloadIpv4);
+      EXPECT_FALSE(p.offloadIpv6);
+    } else {
+      EXPECT_TRUE(p.offloadIpv4 && p.offloadIpv6) << p.name;  // the YANG default: both
     }
   }
 }

@@ -8,6 +8,9 @@
 #include <map>
 
 #include "fib_test_util.h"
+#include "fpm_client/dataplane_config.h"
+#include "fpm_client/dataplane_linux.h"
+#include "fpm_client/fpm_links.h"
 
 namespace hr::fpm_client::test {
 namespace {
@@ -211,6 +214,35 @@ TEST_F(CoreFixture, TinyProfileRefusesAndReports) {
   EXPECT_EQ(fibPrefixes().size(), 3u);
 }
 
+TEST_F(CoreFixture, RoutesOfAFamilyTheDriverDoesNotOffloadAreSoftwareWithAReason) {
+  FibCoreConfig cfg;
+  cfg.profile.name = "prestera-ac3x";
+  cfg.profile.driver = "prestera";
+  cfg.profile.offload = true;
+  cfg.profile.offloadIpv6 = false;
+  cfg.profile.capacity[static_cast<size_t>(Resource::LpmRoutes)] = 1;
+  core.setConfig(cfg);
+  core.sessionUp(now, torFib({}));
+  frame(
+      route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}),
+      route("2001:db8:100::/48", 0, {{"fe80::1", 2}}),
+      route("2001:db8:101::/48", 0, {{"fe80::1", 2}}));
+  EXPECT_EQ(
+      fibPrefixes(),
+      (std::set<std::string>{"10.1.0.0/24", "2001:db8:100::/48", "2001:db8:101::/48"}));
+  EXPECT_EQ(core.routeState(key("2001:db8:100::/48")), "software");
+  auto r = core.routesJson("software", pfx("2001:db8::/32"), 10);
+  ASSERT_EQ(r["routes"].size(), 2u);
+  EXPECT_EQ(
+      r["routes"][0]["reason"],
+      "not offloaded: the prestera driver offloads no IPv6 routes (profile prestera-ac3x); "
+      "forwarded in software");
+  auto s = core.summaryJson(now);
+  EXPECT_EQ(s["profile"]["addressFamilies"], nlohmann::json::array({"ipv4"}));
+  EXPECT_EQ(s["profile"]["softwareOnly"], 2);
+  EXPECT_EQ(s["routes"]["refused"], 0);
+}
+
 TEST_F(CoreFixture, HardwareFlagsGiveTheState) {
   core.sessionUp(now, torFib({}));
   frame(route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}));
@@ -245,6 +277,99 @@ TEST_F(CoreFixture, UnknownInterfaceHeldUntilTheLinkAppears) {
   core.setLinks(links);
   drain();
   EXPECT_EQ(dp.fib[key("10.1.0.0/24")].str(), "via 10.0.9.1 dev swp9 proto bgp");
+}
+
+// zebra's VRF "red" (kernel table 1001, a VRF device in zebra's namespace) is replayed like
+// the main table and swept after a reconnect; `ip route ... table 1000` is never replayed
+// and is taken from the ToR's kernel instead (FPM.md §0.6). VRF devices cannot be created
+// on this project's kernels: the links are given here as LinkWatcher would report them.
+TEST_F(CoreFixture, VrfTablesAreReplayedAndSweptPlainTablesComeFromTheKernel) {
+  std::unordered_map<uint32_t, LinkInfo> zebraLinks = {
+      {1, {1, "lo", true, true, "", 0}},
+      {2, {2, "swp1", true, true, "veth", 0}},
+      {7, {7, "red", true, true, "vrf", 1001}}};
+  auto snapshot = [&](std::vector<FibKey> keys) {
+    KernelSnapshot s;
+    s.valid = true;
+    s.replayedTables = {254};
+    for (uint32_t t : vrfTablesOf(zebraLinks)) {
+      s.replayedTables.insert(t);
+    }
+    s.replayedKeys = std::move(keys);
+    ZRoute t1000;
+    t1000.protocol = 196;
+    t1000.paths = {ZPath{ip("10.0.2.1"), 3, 1, false}};
+    t1000.fromKernel = true;
+    s.otherTables = {{key("198.18.1.0/24", 1000), t1000}};
+    return s;
+  };
+  auto red = [](const std::string& p) { return route(p, 0, {{"10.0.1.1", 2}}, 186, 1001); };
+  core.sessionUp(
+      now, snapshot({key("10.1.0.0/24"), key("10.11.0.0/24", 1001), key("10.12.0.0/24", 1001)}));
+  frame(route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}));
+  frame(red("10.11.0.0/24"), red("10.12.0.0/24"));
+  advance(301ms);
+  ASSERT_EQ(core.session(), FibCore::Session::Synced);
+  EXPECT_EQ(core.stats().sweepsConfirmed, 1u);  // the VRF's routes counted in the confirmation
+  EXPECT_EQ(
+      fibPrefixes(),
+      (std::set<std::string>{
+          "10.1.0.0/24",
+          "10.11.0.0/24 table 1001",
+          "10.12.0.0/24 table 1001",
+          "198.18.1.0/24 table 1000"}));
+  EXPECT_EQ(core.summaryJson(now)["replay"]["replayedTables"], (std::vector<uint32_t>{254, 1001}));
+  // zebra reconnects; it withdrew 10.12.0.0/24 in red while disconnected (never sent).
+  core.sessionDown(now);
+  advance(3s);
+  size_t opsBefore = dp.log.size();
+  core.sessionUp(now, snapshot({key("10.1.0.0/24"), key("10.11.0.0/24", 1001)}));
+  frame(route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}));
+  frame(red("10.11.0.0/24"));
+  advance(301ms);
+  ASSERT_EQ(core.session(), FibCore::Session::Synced);
+  // Only the VRF's stale route was swept; table 1000 was neither replayed nor swept.
+  ASSERT_EQ(dp.log.size(), opsBefore + 1);
+  EXPECT_EQ(dp.log.back().kind, DpOpKind::Delete);
+  EXPECT_EQ(dp.log.back().key, key("10.12.0.0/24", 1001));
+  EXPECT_EQ(
+      fibPrefixes(),
+      (std::set<std::string>{
+          "10.1.0.0/24", "10.11.0.0/24 table 1001", "198.18.1.0/24 table 1000"}));
+}
+
+// What the Linux backend writes for zebra's tables under backend/table and table-map: the
+// VRF's table 1001 goes to the target's 2001 (RTA_TABLE), table 1000 to 100 (rtm_table),
+// the main table to backend/table; and notifications map back to zebra's tables.
+TEST_F(CoreFixture, TableMapPlacesEveryZebraTableInItsTargetTable) {
+  DataplaneConfig cfg;
+  cfg.table = 10;
+  cfg.tableMap = {{1001, 2001}, {1000, 100}};
+  core.sessionUp(now, torFib({}));
+  frame(route("10.1.0.0/24", 0, {{"10.0.1.1", 2}}));
+  frame(route("10.11.0.0/24", 0, {{"10.0.1.1", 2}}, 186, 1001));
+  frame(route("198.18.1.0/24", 0, {{"10.0.2.1", 3}}, 196, 1000));
+  frame(route("10.21.0.0/24", 0, {{"10.0.1.1", 2}}, 186, 1002));  // not mapped: keeps its id
+  std::map<FibKey, std::pair<uint8_t, std::optional<uint32_t>>> written;
+  for (const auto& op : dp.log) {
+    auto m = routeRequest(op, 5, cfg);
+    EXPECT_EQ(m.priority, 20u);
+    EXPECT_EQ(m.nhId, 5u);
+    written[op.key] = {m.rtmTable, m.tableAttr};
+    // The kernel's notification of that route maps back to zebra's key.
+    std::vector<uint8_t> bytes;
+    nl::encodeRoute(bytes, m);
+    auto msgs = nl::split(bytes);
+    ASSERT_TRUE(msgs);
+    auto n = readRouteNotification(msgs->at(0), cfg);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->key, op.key);
+  }
+  using W = std::pair<uint8_t, std::optional<uint32_t>>;
+  EXPECT_EQ(written[key("10.1.0.0/24")], W(10, std::nullopt));
+  EXPECT_EQ(written[key("10.11.0.0/24", 1001)], W(RT_TABLE_UNSPEC, 2001));
+  EXPECT_EQ(written[key("198.18.1.0/24", 1000)], W(100, std::nullopt));
+  EXPECT_EQ(written[key("10.21.0.0/24", 1002)], W(RT_TABLE_UNSPEC, 1002));
 }
 
 TEST_F(CoreFixture, BackPressureThresholds) {

@@ -62,6 +62,49 @@ TEST_F(AdmissionFixture, ShorterPrefixesFirstWhateverTheArrivalOrder) {
   }
 }
 
+// prestera offloads IPv4 only: IPv6 routes are programmed (the kernel forwards them in
+// software), use none of the tables and are never refused for capacity.
+TEST_F(AdmissionFixture, FamilyNotOffloadedIsProgrammedWithoutUsingTheTables) {
+  auto prof = tiny(1, 1);
+  prof.offloadIpv6 = false;
+  Admission a(prof);
+  std::vector<FibKey> changed;
+  for (const auto* p : {"10.1.0.0/24", "10.2.0.0/24", "10.0.0.1/32", "10.0.0.2/32"}) {
+    a.update(key(p), spec({"10.0.1.1"}), changed);
+  }
+  RouteSpec v6;
+  v6.protocol = 186;
+  v6.paths = interner.intern({Path{ip("fe80::1"), "swp1", 1, false}});
+  changed.clear();
+  for (const auto* p : {"2001:db8::/48", "2001:db8:1::/48", "2001:db8::1/128", "2001:db8::2/128"}) {
+    a.update(key(p), v6, changed);
+    EXPECT_NE(a.admitted(key(p)), nullptr) << p;
+    EXPECT_TRUE(a.softwareOnly(key(p))) << p;
+    EXPECT_EQ(a.refusal(key(p)), Refusal::None) << p;
+  }
+  EXPECT_EQ(changed.size(), 4u);  // each is programmed
+  EXPECT_EQ(a.softwareOnlyCount(), 4u);
+  EXPECT_EQ(a.used(Resource::LpmRoutes), 1u);  // IPv4 only
+  EXPECT_EQ(a.used(Resource::HostRoutes), 1u);
+  EXPECT_EQ(a.refusedCount(), 2u);  // 10.2.0.0/24 and 10.0.0.2/32
+  EXPECT_FALSE(a.softwareOnly(key("10.1.0.0/24")));
+  // A profile that offloads IPv6 as well: the IPv6 routes now compete for the tables.
+  prof.offloadIpv6 = true;
+  changed.clear();
+  a.setProfile(prof, changed);
+  EXPECT_EQ(a.softwareOnlyCount(), 0u);
+  EXPECT_EQ(a.used(Resource::LpmRoutes), 1u);
+  EXPECT_EQ(a.refusedCount(), 6u);
+  // Withdrawn while software-only: nothing leaks.
+  prof.offloadIpv6 = false;
+  a.setProfile(prof, changed);
+  for (const auto* p : {"2001:db8::/48", "2001:db8:1::/48", "2001:db8::1/128", "2001:db8::2/128"}) {
+    a.update(key(p), std::nullopt, changed);
+  }
+  EXPECT_EQ(a.softwareOnlyCount(), 0u);
+  EXPECT_EQ(a.refusedCount(), 2u);
+}
+
 TEST_F(AdmissionFixture, NewcomerEvictsTheWorstAndAWithdrawalRefills) {
   Admission a(tiny(2));
   std::vector<FibKey> changed;
