@@ -5,6 +5,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -84,7 +85,18 @@ void PacketIo::onReadable() {
     if (f->data.empty() && f->ifindex == 0) {
       return;
     }
+    // The kernel's receive time when it gave one (the frame may have waited in the socket
+    // while the loop was busy), as a point on the loop's clock.
     TimePoint rx = loop_.now();
+    if (f->rxRealtimeNs != 0) {
+      timespec ts{};
+      ::clock_gettime(CLOCK_REALTIME, &ts);
+      int64_t waited =
+          static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - f->rxRealtimeNs;
+      if (waited > 0) {
+        rx -= std::chrono::nanoseconds(waited);
+      }
+    }
     ++*cRx_;
     if (f->truncated) {
       ++*cTruncated_;
