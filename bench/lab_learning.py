@@ -2,23 +2,26 @@
 """Learn-to-route latency and VM moves in the lab, each beside FRR's floor measured in the
 same run (issue 4, "Benchmarks"). Not a test: it prints figures, targets and PASS/MISS.
 
-1. Latency (default topology: spine, tor1, tor2, eBGP and OSPF together; tor1 redistributes
-   `table` into BGP (IPv4 and IPv6), OSPF and OSPFv3). N hosts per address family, one every
-   --gap ms so that each is its own sample:
+1. Latency, in an OSPF fabric (OSPFv2 and OSPFv3) and in an eBGP fabric (the default
+   topology, one protocol each, so that the spine selects every route the moment it arrives
+   over that protocol); tor1 redistributes `table` (fpm_client) and `babel` (the floor).
+   N hosts per address family, one every --gap ms so that each is its own sample:
 
      floor  a bare ZAPI client (bench/benchlib.py RawZapi: our encoding, straight to tor1's
             zebra, no learner, no fpm_client) writes each host's ROUTE_ADD as fpm_client
-            would (claim: distance 10, tag 1) and relaxes it 2 s later (hold: 250, tag 2)
+            would (claim: distance 10, tag 1) and relaxes it 2 s later (hold: 250, tag 2).
+            It registers as `babel` so that it runs beside fpm_client, interleaved with
+            ours (half a gap apart) under the same load
      ours   hostroute_learner + fpm_client; a host namespace on tor1's br10 writes one
             crafted frame per host (gratuitous ARP, or an unsolicited NA for IPv6)
 
    t0 is the ROUTE_ADD's write (floor) or the frame's send (ours). ZAPI probes time the
-   route selected in tor1's RIB (table/0 redistribution) and its arrival in the spine's RIB
-   per protocol: OSPF and eBGP for IPv4, OSPFv3 and eBGP for IPv6 (OSPF arrives first, at
-   ~22 ms; eBGP's 50 ms hold per bgpd makes it ~122 ms, ZAPI.md §10). Target: ours within
+   route selected in tor1's RIB and its arrival in the spine's RIB (OSPF ~22 ms, eBGP
+   ~122 ms: zebra's 10 ms queue and bgpd's 50 ms per hop, ZAPI.md §10). Target: ours within
    5 ms of the floor (p50 and p99). The learner's own part, from fpm_client's counters
    (latency.seen_to_zapi_write_*): the frame's kernel receive time on tor1 -> its ROUTE_ADD
-   written to zebra. Target: p99 under 1 ms.
+   written to zebra. Target: p99 under 1 ms. Beside it, this machine's floor for two
+   process wake-ups (bench/relay_floor.cpp) and each daemon's CPU and run-queue time.
 
 2. Moves (--moves N per fabric, default 10; 0 skips), in an OSPF fabric and in an eBGP
    fabric with the ToR route-maps of docs/frr-config.md §2.2. A host moves tor1 <-> tor2
@@ -28,8 +31,10 @@ same run (issue 4, "Benchmarks"). Not a test: it prints figures, targets and PAS
                   the route deleted, or replaced by the fabric's copy)
      old ToR RIB  t0 -> the old ToR's own host route is gone from its zebra (its learner
                   withdrew it: polled with `show ip route`, +-poll interval)
-   Floor: one claim written by a bare ZAPI client on the new ToR while a bare client on the
-   old ToR holds the route. Targets: to spine within 10 ms of the floor (p50 and max); the
+   Before each move the host has settled where it is (its route relaxed to hold, the
+   learner's claim grace over, no FIB change in the fabric for 1 s), as a host that has been
+   somewhere a while. Floor: one claim written by a bare ZAPI client on the new ToR while a
+   bare client on the old ToR holds the route (fabric idle too). Targets: to spine within 10 ms of the floor (p50 and max); the
    old ToR's withdrawal (RIB) under 1 s.
 
     HR_BUILD_DIR=build HRLAB_PREFIX=hb /usr/bin/python3 bench/lab_learning.py \
@@ -75,16 +80,23 @@ def mono(real):
 
 # ---- 1. latency ----------------------------------------------------------------------------
 
-def latency_topology():
+def latency_topology(fabric):
+    """The default topology with one routing protocol (`ospf`: OSPFv2 and OSPFv3, or `bgp`),
+    so that every route is selected at the spine the moment it arrives over that protocol;
+    tor1 redistributes `table` (fpm_client's routes) and `babel` (the floor's, FLOOR_TYPE)."""
     with open(hrlab.DEFAULT_TOPOLOGY, "rb") as f:
         topo = tomllib.load(f)
-    topo["lab"]["name"] = "bench-learning"
-    # `table`: fpm_client's routes; `babel`: the floor's (see FLOOR_TYPE).
+    topo["lab"]["name"] = f"bench-learning-{fabric}"
+    for r in ("spine", "tor1", "tor2"):
+        topo["routers"][r]["protocols"] = [fabric]
     redist = " redistribute table\n redistribute babel\n"
-    topo["routers"]["tor1"]["frr_extra"] = (
-        "router bgp 65001\n address-family ipv4 unicast\n " + redist.replace("\n ", "\n  ")
-        + " exit-address-family\n address-family ipv6 unicast\n " + redist.replace("\n ", "\n  ")
-        + " exit-address-family\n!\nrouter ospf\n" + redist + "!\nrouter ospf6\n" + redist + "!\n")
+    if fabric == "ospf":
+        extra = "router ospf\n" + redist + "!\nrouter ospf6\n" + redist + "!\n"
+    else:
+        af = redist.replace(" redistribute", "  redistribute")
+        extra = (f"router bgp 65001\n address-family ipv4 unicast\n{af} exit-address-family\n"
+                 f" address-family ipv6 unicast\n{af} exit-address-family\n!\n")
+    topo["routers"]["tor1"]["frr_extra"] = extra
     return topo
 
 
@@ -113,19 +125,18 @@ def addr(series, family, i):
     return f"2001:db8:{base}::{i // 250:x}:{i % 250 + 1:x}"
 
 
-# (name, probe, route kind for the floor, route kind for ours)
-DESTS = {4: [("tor1 RIB", "tor", FLOOR_TYPE, TABLE), ("spine OSPF", "spine", OSPF, OSPF),
-             ("spine eBGP", "spine", BGP, BGP)],
-         6: [("tor1 RIB", "tor", FLOOR_TYPE, TABLE), ("spine OSPFv3", "spine", OSPF6, OSPF6),
-             ("spine eBGP", "spine", BGP, BGP)]}
+# (name, probe, route kind for the floor, route kind for ours), per fabric and family
+DESTS = {("ospf", 4): [("tor1 RIB", "tor", FLOOR_TYPE, TABLE), ("spine OSPF", "spine", OSPF, OSPF)],
+         ("ospf", 6): [("tor1 RIB", "tor", FLOOR_TYPE, TABLE), ("spine OSPFv3", "spine", OSPF6, OSPF6)],
+         ("bgp", 4): [("tor1 RIB", "tor", FLOOR_TYPE, TABLE), ("spine eBGP", "spine", BGP, BGP)],
+         ("bgp", 6): [("tor1 RIB", "tor", FLOOR_TYPE, TABLE), ("spine eBGP", "spine", BGP, BGP)]}
 
 
-def delays(sent, probes, family, series):
-    """{destination: [ms from t0 to the route's arrival there, per host]}. A route that never
-    arrived counts as infinitely late (over OSPF that happens when eBGP's copy arrived
-    first: the spine then never selects the OSPF route and zebra never redistributes it)."""
+def delays(sent, probes, dests, series):
+    """{destination: [ms from t0 to the route's arrival there, per host]}; a route that never
+    arrived counts as infinitely late."""
     out = {}
-    for name, where, floor_kind, ours_kind in DESTS[family]:
+    for name, where, floor_kind, ours_kind in dests:
         got = probes[where].times("add", floor_kind if series == "floor" else ours_kind)
         out[name] = [(got[key(a)] - t) * 1000 if key(a) in got else float("inf") for a, t in sent.items()]
     return out
@@ -135,14 +146,14 @@ def arrived(xs):
     return sum(1 for x in xs if x != float("inf"))
 
 
-def settle(probes, family, n, timeout=20):
-    for _name, where, floor_kind, ours_kind in DESTS[family]:
+def settle(probes, dests, n, timeout=20):
+    for _name, where, floor_kind, ours_kind in dests:
         want = n if floor_kind == ours_kind else 0
         for kind in {floor_kind, ours_kind}:
             probes[where].wait("add", kind, n + want, timeout)
 
 
-def series(lab, family, n, gap, probes, br10, work):
+def series(lab, family, dests, n, gap, probes, br10, work):
     """Ours and the floor, interleaved: ours' frame i at T + i*gap from the host's namespace,
     the floor's ROUTE_ADD i at T + (i + 1/2)*gap from here, each floor route relaxed to hold
     CLAIM_WINDOW s after its claim as fpm_client does."""
@@ -164,8 +175,8 @@ def series(lab, family, n, gap, probes, br10, work):
         floor[a] = z.send(route_msg(ROUTE_ADD, a, br10, rtype=FLOOR_TYPE, **CLAIM))
         relax.append((a, floor[a] + CLAIM_WINDOW))
     ours = dict(zip(ours_addrs, sender.result(timeout=120 + n * gap * 3)["times"]))
-    settle(probes, family, n)
-    result = delays(floor, probes, family, "floor"), delays(ours, probes, family, "ours")
+    settle(probes, dests, n)
+    result = delays(floor, probes, dests, "floor"), delays(ours, probes, dests, "ours")
     z.close()  # zebra deletes the floor's routes (no graceful restart asked)
     return result
 
@@ -182,30 +193,33 @@ def fmt_ms(xs):
 
 
 def latency(args, prefix, summary):
+    for fabric in ("ospf", "bgp"):
+        latency_fabric(fabric, args, prefix, summary)
+
+
+def latency_fabric(fabric, args, prefix, summary):
     n, gap = args.hosts, args.gap / 1000
-    with hrlab.Lab(latency_topology(), prefix=prefix) as lab:
+    name = "OSPF" if fabric == "ospf" else "eBGP"
+    spine_subs = [(AFI_IP, OSPF), (AFI_IP6, OSPF6)] if fabric == "ospf" else [(AFI_IP, BGP), (AFI_IP6, BGP)]
+    with hrlab.Lab(latency_topology(fabric), prefix=prefix) as lab:
         br10 = int(lab.run("tor1", ["cat", "/sys/class/net/br10/ifindex"]).stdout)
-        probes = {"tor": Probe(lab, "tor1", [(AFI_IP, TABLE), (AFI_IP6, TABLE), (AFI_IP, BABEL),
-                                             (AFI_IP6, BABEL)]),
-                  "spine": Probe(lab, "spine", [(AFI_IP, BGP), (AFI_IP, OSPF), (AFI_IP6, BGP),
-                                                (AFI_IP6, OSPF6)])}
+        probes = {"tor": Probe(lab, "tor1", [(AFI_IP, TABLE), (AFI_IP6, TABLE), (AFI_IP, FLOOR_TYPE),
+                                             (AFI_IP6, FLOOR_TYPE)]),
+                  "spine": Probe(lab, "spine", spine_subs)}
         # Warm-up (not measured): the first routes after bring-up wait for the daemons.
         warm = ["10.79.0.1", "2001:db8:79::1"]
         for p in probes.values():
             p.expect(key(a) for a in warm)
         z = RawZapi(lab, "tor1", rtype=FLOOR_TYPE)
         z.send(b"".join(route_msg(ROUTE_ADD, a, br10, rtype=FLOOR_TYPE, **CLAIM) for a in warm))
-        probes["spine"].wait("add", BGP, 2, 30)
+        for _afi, kind in spine_subs:
+            probes["spine"].wait("add", kind, 1, 30)
         z.close()
-        probes["spine"].wait("del", BGP, 2, 30)
 
         load = {"start": machine_load()}
         lab.start_daemon("tor1", "fpm_client", config=LEARN_CONFIG)
         lab.start_daemon("tor1", "hostroute_learner")
         lab.add_host("hb", "tor1", ipv4="10.1.0.99", ipv6="2001:db8:1::99")
-        if args.realtime:
-            for d in ("fpm_client", "hostroute_learner"):
-                subprocess.run(["chrt", "-f", "-p", "10", str(lab.daemon_pid("tor1", d))], check=True)
         hrlab.wait_until(
             lambda: "routes" in lab.hostroutectl("tor1", "show", "status", "--json", json=True)
             ["fpm_client"].get("topics", []), timeout=10, desc="fpm_client's host-route service")
@@ -219,30 +233,29 @@ def latency(args, prefix, summary):
         relay = subprocess.Popen([str(lab.binary("relay_floor")), str(2 * n), str(args.gap)],
                                  stdout=subprocess.PIPE, text=True)
         for f in (4, 6):
-            floor[f], ours[f] = series(lab, f, n, gap, probes, br10, work)
+            floor[f], ours[f] = series(lab, f, DESTS[(fabric, f)], n, gap, probes, br10, work)
         after = {d: schedstat(p) for d, p in pids.items()}
         relay_out = json.loads(relay.communicate(timeout=120)[0])
-        load["ours"] = machine_load()
-        fc = lab.hostroutectl("tor1", "show", "counters", "--json", json=True)["fpm_client"]
-        lc = lab.hostroutectl("tor1", "show", "counters", "--json", json=True)["hostroute_learner"]
+        load["end"] = machine_load()
+        counters = lab.hostroutectl("tor1", "show", "counters", "--json", json=True)
+        fc, lc = counters["fpm_client"], counters["hostroute_learner"]
         for p in probes.values():
             p.close()
 
-    print(f"\nlearn-to-route latency, {n} hosts per family one every {args.gap:g} ms, ours and the floor "
-          f"interleaved (load average: start {load['start']}, end {load['ours']})"
-          + ("; learner and fpm_client at SCHED_FIFO 10" if args.realtime else ""))
+    print(f"\nlearn-to-route latency, {name} fabric, {n} hosts per family one every {args.gap:g} ms, ours and "
+          f"the floor interleaved (load average: start {load['start']}, end {load['end']})")
     print("  ms from t0 (floor: the bare client's ROUTE_ADD written to zebra; ours: the host's frame sent) "
           "to the route")
     for f in (4, 6):
-        for name, *_ in DESTS[f]:
-            fl, ou = floor[f][name], ours[f][name]
+        for dest, *_ in DESTS[(fabric, f)]:
+            fl, ou = floor[f][dest], ours[f][dest]
             d50, d99 = pct(ou, 50) - pct(fl, 50), pct(ou, 99) - pct(fl, 99)
-            print(f"  IPv{f} {name:<13} floor n={arrived(fl):>4} {fmt_ms(fl)}   ours n={arrived(ou):>4} {fmt_ms(ou)}"
+            print(f"  IPv{f} {dest:<13} floor n={arrived(fl):>4} {fmt_ms(fl)}   ours n={arrived(ou):>4} {fmt_ms(ou)}"
                   f"   ours - floor: p50 {d50:+.2f} p99 {d99:+.2f} ms")
             missing = "" if arrived(fl) == n and arrived(ou) == n else \
                 f"; arrived: ours {arrived(ou)}, floor {arrived(fl)} of {n}"
             summary.check(
-                f"first frame -> IPv{f} {name}, ours - floor (p50, p99)",
+                f"{name}: first frame -> IPv{f} {dest}, ours - floor (p50, p99)",
                 f"{d50:+.2f}, {d99:+.2f} ms (ours {pct(ou, 50):.1f}/{pct(ou, 99):.1f}, floor "
                 f"{pct(fl, 50):.1f}/{pct(fl, 99):.1f}{missing})",
                 f"<= {E2E_TARGET_MS:g} ms", d50 <= E2E_TARGET_MS and d99 <= E2E_TARGET_MS)
@@ -261,10 +274,9 @@ def latency(args, prefix, summary):
         wait = (after[d][1] - before[d][1]) / 1000 / (2 * n)
         print(f"    {d}: {cpu:.1f} us on the CPU and {wait:.1f} us waiting for one, per host "
               f"(/proc/PID/schedstat over the series)")
-    summary.check("learner's own part: first frame -> ZAPI write, p99",
+    summary.check(f"{name}: learner's own part: first frame -> ZAPI write, p99",
                   f"{p99} us (p50 {p50}, max {mx}, n={samples}; machine floor p99 {relay_out['p99_us']} us)",
                   f"< {OWN_TARGET_US} us", samples >= 2 * n and p99 < OWN_TARGET_US)
-    return 0
 
 
 # ---- 2. moves ------------------------------------------------------------------------------
@@ -464,7 +476,9 @@ def move_bench(fabric, moves, prefix, summary):
         return f"n={len(xs)} p50 {pct(xs, 50):7.1f} max {max(xs or [float('nan')]):7.1f} {unit}"
     print(f"\nVM move, {fabric} fabric, {moves} moves tor1 <-> tor2 (load average: floor {load_floor}, ours {load})")
     print(f"  floor: one claim written to the new ToR's zebra -> spine FIB on it:  {f(floor)}")
+    print("         samples: " + " ".join(f"{x:.0f}" for x in sorted(floor)))
     print(f"  ours:  the host's frame after the move -> spine FIB on the new ToR: {f(to_spine)}")
+    print("         samples: " + " ".join(f"{x:.0f}" for x in sorted(to_spine)))
     print(f"         -> the old ToR's FIB no longer sends it to br10:            {f(fib_left)}")
     print(f"         -> the old ToR's own route gone from its zebra (polled):    {f(rib_left)}")
     name = "OSPF" if fabric == "ospf" else "eBGP"
@@ -487,9 +501,6 @@ def main():
     ap.add_argument("--gap", type=float, default=25.0, help="ms between hosts")
     ap.add_argument("--moves", type=int, default=10, help="VM moves per fabric (0: skip)")
     ap.add_argument("--skip-latency", action="store_true")
-    ap.add_argument("--realtime", action="store_true",
-                    help="diagnostic: run tor1's learner and fpm_client at SCHED_FIFO priority 10, to tell "
-                         "the machine's scheduling delays from our code in the learner's own part")
     args = ap.parse_args()
     prefix = os.environ.get("HRLAB_PREFIX", "hrbench")
     summary = Summary("lab_learning")
