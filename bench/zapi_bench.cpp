@@ -65,6 +65,22 @@ void BM_EncodeRouteAddV6(benchmark::State& st) {
 }
 BENCHMARK(BM_EncodeRouteAddV6);
 
+void BM_EncodeRouteDeleteV4(benchmark::State& st) {
+  std::vector<uint8_t> out;
+  out.reserve(64 * 10000);
+  uint32_t i = 0;
+  for (auto _ : st) {
+    if (out.size() > 60 * 10000)
+      out.clear();
+    Route r;
+    r.prefix = Prefix::host(IpAddress::v4(0x0a640000u + i++));
+    auto s = encode(out, Message{Command::RouteDelete, 0, r}, frr84());
+    benchmark::DoNotOptimize(s);
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_EncodeRouteDeleteV4);
+
 std::vector<uint8_t> one(const Message& m) {
   std::vector<uint8_t> out;
   (void)encode(out, m, frr84());

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace hr::fpm_client {
@@ -39,6 +40,13 @@ double secondsSince(TimePoint now, TimePoint t) {
 }
 
 constexpr size_t kBatch = 20000;  // statuses per envelope
+
+// Wall-clock time: the learner stamps a new host's first frame with it (seen_realtime_us).
+uint64_t realtimeUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
 
 }  // namespace
 
@@ -130,6 +138,7 @@ Status HostRouteService::start() {
   o.staleTime = cfg_.staleTime;
   ZapiSession::Callbacks cb;
   cb.onReset = [this] {
+    writeLatency_.reset();
     core_.sessionReset();
     replayed_ = false;
     eligibleAt_.reset();
@@ -142,12 +151,18 @@ Status HostRouteService::start() {
     frrCheckTimer_->arm(std::chrono::seconds(1));
   };
   cb.onDown = [this](const std::string& why) {
+    writeLatency_.reset();
     core_.zebraDown(d_.loop().now(), why);
     replayed_ = false;
     eligibleAt_.reset();
     schedule();
   };
   cb.onMessage = [this](const zapi::Message& m) { onZebraMessage(m); };
+  cb.onWritten = [this](uint64_t total) {
+    if (writeLatency_.written(total, realtimeUs())) {
+      exportLatency();
+    }
+  };
   session_ =
       std::make_unique<ZapiSession>(loop, d_.counters(), *probe_, std::move(o), std::move(cb));
   session_->start();
@@ -178,6 +193,18 @@ Status HostRouteService::start() {
       "ipc.bad_intents", "host routes in RouteIntents refused (bad address, no interface)");
   d_.counters().gauge("routes.total", "host routes the learner wants");
   d_.counters().gauge("routes.installed", "host routes zebra reports installed");
+  d_.counters().counter(
+      "latency.seen_to_zapi_write_samples",
+      "new hosts whose time from the learner's first frame to our ROUTE_ADD written to zebra was "
+      "measured");
+  d_.counters().counter(
+      "latency.seen_to_zapi_write_over_1ms", "of those, the ones that took over 1 ms (the target)");
+  d_.counters().gauge(
+      "latency.seen_to_zapi_write_p50_us",
+      "a new host's first frame (kernel receive time, stamped by the learner) -> its ROUTE_ADD "
+      "written to zebra, p50 of the last 4096 (µs)");
+  d_.counters().gauge("latency.seen_to_zapi_write_p99_us", "same, p99 (µs)");
+  d_.counters().gauge("latency.seen_to_zapi_write_max_us", "same, maximum (µs)");
   exportCounters();
   return ok();
 }
@@ -215,6 +242,22 @@ void HostRouteService::exportCounters() {
   auto counts = core_.stateCounts();
   c.gauge("routes.installed")
       .set(counts.count(RouteState::Installed) ? counts[RouteState::Installed] : 0);
+}
+
+void HostRouteService::exportLatency() {
+  const auto& s = writeLatency_.stats();
+  auto& c = d_.counters();
+  auto put = [&](const char* name, uint64_t v) {
+    auto& x = c.counter(name);
+    if (v > x.value()) {
+      x += v - x.value();
+    }
+  };
+  put("latency.seen_to_zapi_write_samples", s.samples);
+  put("latency.seen_to_zapi_write_over_1ms", s.overTarget);
+  c.gauge("latency.seen_to_zapi_write_p50_us").set(s.p50Us);
+  c.gauge("latency.seen_to_zapi_write_p99_us").set(s.p99Us);
+  c.gauge("latency.seen_to_zapi_write_max_us").set(s.maxUs);
 }
 
 void HostRouteService::schedule() {
@@ -256,6 +299,7 @@ void HostRouteService::run() {
   } else {
     tick_->cancel();
   }
+  writeLatency_.endOfRound();
   exportCounters();
 }
 
@@ -343,6 +387,9 @@ void HostRouteService::sendOps(const std::vector<RouteOp>& ops) {
       // Not connected: RouteSync already treats ZAPI routes as waiting; a route that cannot
       // be encoded is a bug in what we built.
       continue;
+    }
+    if (op.kind == RouteOp::Kind::Add) {
+      writeLatency_.queued(op.key, session_->queuedBytes());
     }
     ++zapiOps;
   }
@@ -472,6 +519,7 @@ void HostRouteService::onMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       for (const auto& h : e.intents().add()) {
         bool bad = false;
         if (auto i = toIntent(h, bad)) {
+          writeLatency_.intent(i->key, h.seen_realtime_us());
           adds.push_back(std::move(*i));
         } else {
           ++refused;
@@ -479,6 +527,7 @@ void HostRouteService::onMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       }
       for (const auto& h : e.intents().withdraw()) {
         if (auto k = toKey(h)) {
+          writeLatency_.withdrawn(*k);
           withdrawals.push_back(*k);
         } else {
           ++refused;

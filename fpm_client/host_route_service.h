@@ -24,6 +24,7 @@
 #include "fpm_client/injection_config.h"
 #include "fpm_client/kernel_table.h"
 #include "fpm_client/route_sync.h"
+#include "fpm_client/write_latency.h"
 #include "fpm_client/zapi_session.h"
 
 namespace hr::fpm_client {
@@ -62,6 +63,7 @@ class HostRouteService {
   void onZebraMessage(const codec::zapi::Message& m);
   void refreshFrrCheck();
   void exportCounters();
+  void exportLatency();
   void maybeComplete();
   std::optional<Intent> toIntent(const ipc::HostRoute& h, bool& ok);
   std::optional<RouteKey> toKey(const ipc::HostRoute& h);
@@ -89,6 +91,7 @@ class HostRouteService {
   std::string frrCheckError_;
   std::optional<TimePoint> frrCheckedAt_;
   log::RateLimiter rl_;
+  WriteLatency writeLatency_;  // the learner's first frame -> our ROUTE_ADD written to zebra
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -162,6 +162,7 @@ void ZapiSession::connect() {
   splitter_ = zapi::Splitter();
   out_.clear();
   outPos_ = 0;
+  queuedTotal_ = writtenTotal_;
   wantWrite_ = false;
   gotCapabilities_ = false;
   completeSent_ = false;
@@ -271,7 +272,9 @@ Status ZapiSession::queue(const zapi::Message& m) {
     out_.clear();
     outPos_ = 0;
   }
+  size_t before = out_.size();
   auto st = zapi::encode(out_, m, *table_);
+  queuedTotal_ += out_.size() - before;
   if (!st) {
     ++counters_.counter("zapi.encode_errors");
     if (rl_.allow("encode", loop_.now())) {
@@ -286,6 +289,7 @@ Status ZapiSession::queue(const zapi::Message& m) {
 }
 
 void ZapiSession::flush() {
+  uint64_t writtenBefore = writtenTotal_;
   while (fd_ && outPos_ < out_.size()) {
     ssize_t n = ::send(
         fd_.get(), out_.data() + outPos_, out_.size() - outPos_, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -301,12 +305,16 @@ void ZapiSession::flush() {
     }
     counters_.counter("zapi.tx_bytes", "bytes written to zebra") += static_cast<uint64_t>(n);
     outPos_ += static_cast<size_t>(n);
+    writtenTotal_ += static_cast<uint64_t>(n);
   }
   if (outPos_ == out_.size()) {
     out_.clear();
     outPos_ = 0;
   }
   updateInterest();
+  if (writtenTotal_ != writtenBefore && cb_.onWritten) {
+    cb_.onWritten(writtenTotal_);
+  }
 }
 
 void ZapiSession::updateInterest() {
@@ -470,6 +478,7 @@ void ZapiSession::drop(const std::string& why, bool suspectVersion) {
   barrier_.cancel();
   out_.clear();
   outPos_ = 0;
+  queuedTotal_ = writtenTotal_;  // what was not written is gone
   wantWrite_ = false;
   lastError_ = why;
   connectedAt_.reset();

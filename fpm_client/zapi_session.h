@@ -60,6 +60,9 @@ class ZapiSession {
     std::function<void()> onReady;                               // dumps done
     std::function<void(const std::string& why)> onDown;          // session lost
     std::function<void(const codec::zapi::Message&)> onMessage;  // every decoded zebra message
+    // Bytes reached zebra's socket: `total` is the session's byte count written so far
+    // (compare with queuedBytes(); for the learn-to-write latency, docs/zapi.md).
+    std::function<void(uint64_t total)> onWritten;
   };
 
   ZapiSession(EventLoop& loop, Counters& counters, FrrProbe& probe, Options opts, Callbacks cb);
@@ -99,6 +102,11 @@ class ZapiSession {
   size_t pendingOutput() const {
     return out_.size() - outPos_;
   }
+  // Bytes queued in this session so far, counting those already written: a message queued
+  // now is on the wire once onWritten reports at least this total.
+  uint64_t queuedBytes() const {
+    return queuedTotal_;
+  }
   const codec::zapi::CommandTable* table() const {
     return table_;
   }
@@ -131,6 +139,8 @@ class ZapiSession {
   codec::zapi::Splitter splitter_;
   std::vector<uint8_t> out_;
   size_t outPos_ = 0;
+  uint64_t queuedTotal_ = 0;   // bytes queued since the object was made (minus discarded)
+  uint64_t writtenTotal_ = 0;  // bytes written since the object was made
   bool wantWrite_ = false;
   bool gotCapabilities_ = false;
   bool completeSent_ = false;

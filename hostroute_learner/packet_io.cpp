@@ -5,6 +5,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -71,6 +73,13 @@ PacketIo::~PacketIo() {
 Status PacketIo::start() {
   HR_TRY(auto s, PacketSocket::open(ETH_P_ALL, 0, kFilter, scope_.netns));
   sock_.emplace(std::move(s));
+  // A burst of new hosts (a rack coming up: 10k ARPs at once) must not overflow the socket
+  // while the loop is busy: the default (rmem_default, ~200 KB) held a few hundred frames and
+  // lost most of a 5,000-host burst in bench/lab_injection.py. FORCE passes rmem_max (root).
+  constexpr int kRcvBuf = 8 << 20;
+  if (::setsockopt(sock_->fd(), SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof(kRcvBuf)) < 0) {
+    (void)::setsockopt(sock_->fd(), SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof(kRcvBuf));
+  }
   return loop_.addFd(sock_->fd(), EPOLLIN, [this](uint32_t) { onReadable(); });
 }
 
@@ -84,7 +93,18 @@ void PacketIo::onReadable() {
     if (f->data.empty() && f->ifindex == 0) {
       return;
     }
+    // The kernel's receive time when it gave one (the frame may have waited in the socket
+    // while the loop was busy), as a point on the loop's clock.
     TimePoint rx = loop_.now();
+    if (f->rxRealtimeNs != 0) {
+      timespec ts{};
+      ::clock_gettime(CLOCK_REALTIME, &ts);
+      int64_t waited =
+          static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - f->rxRealtimeNs;
+      if (waited > 0) {
+        rx -= std::chrono::nanoseconds(waited);
+      }
+    }
     ++*cRx_;
     if (f->truncated) {
       ++*cTruncated_;

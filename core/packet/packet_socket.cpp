@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 namespace hr {
 
@@ -50,6 +51,7 @@ Result<PacketSocket> PacketSocket::open(
   }
   int one = 1;
   ::setsockopt(s.fd_.get(), SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+  ::setsockopt(s.fd_.get(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
   s.buf_.resize(65536);
   return s;
 }
@@ -57,8 +59,19 @@ Result<PacketSocket> PacketSocket::open(
 Result<ReceivedFrame> PacketSocket::recv() {
   sockaddr_ll from{};
   socklen_t fromLen = sizeof(from);
+  // SO_TIMESTAMPNS and PACKET_AUXDATA
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) +
+                                CMSG_SPACE(sizeof(tpacket_auxdata))];
   for (;;) {
-    ssize_t n = ::recvfrom(fd_.get(), buf_.data(), buf_.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &fromLen);
+    iovec iov{buf_.data(), buf_.size()};
+    msghdr mh{};
+    mh.msg_name = &from;
+    mh.msg_namelen = fromLen;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof(control);
+    ssize_t n = ::recvmsg(fd_.get(), &mh, MSG_TRUNC);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return ReceivedFrame{};
@@ -69,6 +82,14 @@ Result<ReceivedFrame> PacketSocket::recv() {
     f.data = std::span<const uint8_t>(buf_.data(), std::min(static_cast<size_t>(n), buf_.size()));
     f.ifindex = from.sll_ifindex;
     f.pktType = from.sll_pkttype;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
+          c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+        timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+        f.rxRealtimeNs = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+      }
+    }
     return f;
   }
 }

@@ -21,6 +21,7 @@ struct ReceivedFrame {
   int ifindex = 0;
   uint8_t pktType = 0;  // PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING
   bool truncated = false;
+  int64_t rxRealtimeNs = 0;  // kernel receive time (SO_TIMESTAMPNS, CLOCK_REALTIME), 0 = none
 };
 
 class PacketSocket {
