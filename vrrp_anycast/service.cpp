@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/codec/vrrp.h"
+#include "vrrp_anycast/advert_frame.h"
 #include "vrrp_anycast/vmac_plan.h"
 
 namespace hr::vrrp {
@@ -425,22 +426,7 @@ void Service::sendAdvert(Instance& inst, uint8_t priority) {
     ++inst.sendErrors;
     return;
   }
-  wire::Advert a;
-  a.version = inst.cfg.version;
-  a.vrid = inst.cfg.vrid;
-  a.priority = priority;
-  a.maxAdverIntCs = inst.cfg.adverIntCs;
-  a.addresses = inst.cfg.addresses(inst.family);
-  wire::IpHeader ip;
-  ip.src = *inst.primary;
-  ip.dst = wire::groupAddress(inst.family);
-  ip.id = ++inst.ipId;
-  auto frame = wire::encodeFrame(
-      wire::groupMac(inst.family),
-      wire::virtualMac(inst.family, inst.cfg.vrid),
-      ip,
-      a,
-      inst.cfg.checksum);
+  auto frame = advertFrame(inst.cfg, inst.family, *inst.primary, priority, ++inst.ipId);
   if (auto st = io_->send(inst.parentIfindex, frame); !st) {
     ++inst.sendErrors;
     if (auto n = logLimit_.allow("tx:" + inst.vmacName, loop_.now())) {
