@@ -63,6 +63,9 @@ Service::Service(EventLoop& loop, Counters& counters, std::string stateFile)
   counters_.counter(
       "vrrp.neighbor-advertisement-sent", "unsolicited neighbour advertisements sent");
   counters_.gauge("vrrp.instances", "virtual router instances (one per group and family)");
+  counters_.counter(
+      "sysctl.restore-errors",
+      "writes of an original sysctl value that failed (the original is kept and retried)");
   counters_.gauge("vrrp.masters", "instances in Master state");
 }
 
@@ -234,13 +237,11 @@ void Service::parentSysctls() {
       continue;
     }
     std::string marker = "/conf/" + *it + "/";
-    for (const auto& r : sysctls_.restore(
-             [&](const std::string& path) { return path.find(marker) != std::string::npos; })) {
-      spdlog::info("event=sysctl_restored {}", r);
-    }
+    restoreSysctls([&](const std::string& path) { return path.find(marker) != std::string::npos; });
     it = sysctlParents_.erase(it);
   }
-  // Orphaned records (a parent configured in a previous run only).
+  // Orphaned records: a parent configured in a previous run only, or a restore that failed
+  // before (retried here, on every reconcile, until it succeeds or the interface is gone).
   std::set<std::string> orphaned;
   for (const auto& [path, v] : sysctls_.originals()) {
     bool used = false;
@@ -251,9 +252,24 @@ void Service::parentSysctls() {
       orphaned.insert(path);
   }
   if (!orphaned.empty()) {
-    for (const auto& r :
-         sysctls_.restore([&](const std::string& path) { return orphaned.count(path) != 0; })) {
-      spdlog::info("event=sysctl_restored {}", r);
+    restoreSysctls([&](const std::string& path) { return orphaned.count(path) != 0; });
+  }
+}
+
+void Service::restoreSysctls(const std::function<bool(const std::string&)>& match) {
+  auto r = sysctls_.restore(match);
+  for (const auto& done : r.restored) {
+    spdlog::info("event=sysctl_restored {}", done);
+  }
+  for (const auto& path : r.gone) {
+    spdlog::info("event=sysctl_restore_skipped path={} reason=\"the interface is gone\"", path);
+  }
+  for (const auto& msg : r.failed) {
+    ++counters_.counter("sysctl.restore-errors");
+    warnings_.push_back("could not restore " + msg + " (kept, retried)");
+    if (auto n = logLimit_.allow("sysctl-restore", loop_.now())) {
+      spdlog::warn(
+          "event=sysctl_restore_failed reason=\"{}\" action=kept_for_retry suppressed={}", msg, *n);
     }
   }
 }
@@ -591,9 +607,7 @@ void Service::stop() {
           wire::virtualMac(inst->family, inst->cfg.vrid),
           watcher_->view());
     }
-    for (const auto& r : sysctls_.restore([](const std::string&) { return true; })) {
-      spdlog::info("event=sysctl_restored {}", r);
-    }
+    restoreSysctls([](const std::string&) { return true; });
     spdlog::info("event=vrrp_stopped on_stop=remove");
   } else {
     spdlog::info(

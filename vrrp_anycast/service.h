@@ -15,6 +15,7 @@
 // or removed (interfaces, fdb entries, parent sysctls restored).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -81,6 +82,7 @@ class Service {
   void reconcileInstance(Instance& inst, TimePoint now);
   void cleanupOrphans();
   void parentSysctls();
+  void restoreSysctls(const std::function<bool(const std::string&)>& match);
   void onKernelChange(uint32_t change);
   void onFrame(int ifindex, std::span<const uint8_t> frame);
   void handle(Instance& inst, const Output& out, bool masterKnownBefore);
