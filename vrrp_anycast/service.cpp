@@ -316,6 +316,24 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
   if (!canRun && fsm.state() != State::Initialize) {
     handle(inst, fsm.shutdown(now), mk);
   }
+  // Withdrawal first, restoration last: a master that withdraws hands over with priority 0
+  // before anything else, and a last-resort master that is restored advertises its new
+  // priority once (Fsm::setWithdrawn).
+  bool withdrawChanged = inst.track.withdraw != inst.withdrawn;
+  if (withdrawChanged) {
+    inst.withdrawn = inst.track.withdraw;
+    spdlog::warn(
+        "event=anycast_{} interface={} vrid={} family={} priority={}",
+        inst.withdrawn ? "withdrawn" : "restored",
+        inst.cfg.interface,
+        inst.cfg.vrid,
+        familyName(inst.family),
+        inst.track.effective);
+  }
+  if (withdrawChanged && inst.withdrawn) {
+    mk = fsm.masterKnown();
+    handle(inst, fsm.setWithdrawn(true, now), mk);
+  }
   FsmParams p = params(inst);
   const FsmParams& cur = fsm.params();
   if (p.priority != cur.priority || p.adverIntCs != cur.adverIntCs || p.preempt != cur.preempt ||
@@ -333,19 +351,9 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
     mk = fsm.masterKnown();
     handle(inst, fsm.setParams(p, now), mk);
   }
-  if (inst.track.withdraw != inst.withdrawn) {
-    inst.withdrawn = inst.track.withdraw;
-    spdlog::warn(
-        "event=anycast_{} interface={} vrid={} family={} priority={}",
-        inst.withdrawn ? "withdrawn" : "restored",
-        inst.cfg.interface,
-        inst.cfg.vrid,
-        familyName(inst.family),
-        inst.track.effective);
-    if (inst.withdrawn) {
-      mk = fsm.masterKnown();
-      handle(inst, fsm.release(now), mk);
-    }
+  if (withdrawChanged && !inst.withdrawn) {
+    mk = fsm.masterKnown();
+    handle(inst, fsm.setWithdrawn(false, now), mk);
   }
   if (canRun && fsm.state() == State::Initialize) {
     mk = fsm.masterKnown();
@@ -419,14 +427,16 @@ void Service::handle(Instance& inst, const Output& out, bool masterKnownBefore) 
   if (out.stateChanged) {
     const Transition& t = inst.fsm->lastTransition();
     spdlog::info(
-        "event=vrrp_transition interface={} vrid={} family={} from={} to={} reason={} priority={}",
+        "event=vrrp_transition interface={} vrid={} family={} from={} to={} reason={} priority={} "
+        "withdrawn={}",
         inst.cfg.interface,
         inst.cfg.vrid,
         familyName(inst.family),
         stateName(t.from),
         stateName(t.to),
         reasonName(t.reason),
-        inst.fsm->params().priority);
+        inst.fsm->electionPriority(),
+        inst.fsm->withdrawn());
     if (t.to == State::Master) {
       ++counters_.counter("vrrp.master-transitions");
     }
@@ -683,6 +693,7 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
       {"priority",
        {{"configured", inst.cfg.priority},
         {"effective", inst.track.effective},
+        {"election", fsm.electionPriority()},
         {"tracked", reasons},
         {"withdrawPolicy",
          inst.cfg.withdraw == WithdrawPolicy::WhenAllDown   ? "when-all-down"

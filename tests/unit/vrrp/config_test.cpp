@@ -228,6 +228,11 @@ TEST(Plan, AnycastAndClassic) {
        "anycast-forwarding"},  // no master heard (restart)
       {true, State::Initialize, false, false, true, true, true, "anycast-forwarding"},
       {true, State::Backup, false, true, false, false, true, "out-of-service"},
+      {true, State::Backup, true, true, false, false, false, "out-of-service"},
+      // Withdrawn and master: the last resort (no other router serves), it serves.
+      {true, State::Master, false, true, true, true, true, "last-resort-master"},
+      {false, State::Master, false, true, true, true, true, "last-resort-master"},
+      {false, State::Backup, true, true, false, false, true, "out-of-service"},
       {false, State::Master, false, false, true, true, true, "master"},
       {false, State::Backup, true, false, false, false, true, "backup"},
       {false, State::Initialize, false, false, false, false, true, "initialize"},
