@@ -151,6 +151,7 @@ void Service::applyNow() {
         bool mk = raw->fsm->masterKnown();
         handle(*raw, raw->fsm->timers(loop_.now()), mk);
       });
+      inst->restoreTimer = std::make_unique<Timer>(loop_, [this] { scheduleReconcile(); });
       spdlog::info(
           "event=vrrp_instance_added interface={} vrid={} family={} vmac_interface={}",
           g->interface,
@@ -283,6 +284,7 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
 
   auto objects = trackedObjects(
       inst.cfg,
+      inst.family,
       [&](const std::string& name) {
         const LinkState* l = view.link(name);
         return l != nullptr && l->operUp();
@@ -319,18 +321,37 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
   // Withdrawal first, restoration last: a master that withdraws hands over with priority 0
   // before anything else, and a last-resort master that is restored advertises its new
   // priority once (Fsm::setWithdrawn).
-  bool withdrawChanged = inst.track.withdraw != inst.withdrawn;
+  bool wasPending = inst.hold.restoreAt.has_value();
+  bool withdrawChanged = stepWithdrawal(
+      inst.hold, inst.track.withdraw, now, std::chrono::seconds(inst.cfg.restoreDelaySeconds));
   if (withdrawChanged) {
-    inst.withdrawn = inst.track.withdraw;
     spdlog::warn(
         "event=anycast_{} interface={} vrid={} family={} priority={}",
-        inst.withdrawn ? "withdrawn" : "restored",
+        inst.hold.withdrawn ? "withdrawn" : "restored",
         inst.cfg.interface,
         inst.cfg.vrid,
         familyName(inst.family),
         inst.track.effective);
+  } else if (inst.hold.restoreAt && !wasPending) {
+    spdlog::info(
+        "event=anycast_restore_pending interface={} vrid={} family={} restore_delay_s={}",
+        inst.cfg.interface,
+        inst.cfg.vrid,
+        familyName(inst.family),
+        inst.cfg.restoreDelaySeconds);
+  } else if (!inst.hold.restoreAt && wasPending) {
+    spdlog::info(
+        "event=anycast_restore_cancelled interface={} vrid={} family={}",
+        inst.cfg.interface,
+        inst.cfg.vrid,
+        familyName(inst.family));
   }
-  if (withdrawChanged && inst.withdrawn) {
+  if (inst.hold.restoreAt) {
+    inst.restoreTimer->armAt(*inst.hold.restoreAt);
+  } else {
+    inst.restoreTimer->cancel();
+  }
+  if (withdrawChanged && inst.hold.withdrawn) {
     mk = fsm.masterKnown();
     handle(inst, fsm.setWithdrawn(true, now), mk);
   }
@@ -351,7 +372,7 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
     mk = fsm.masterKnown();
     handle(inst, fsm.setParams(p, now), mk);
   }
-  if (withdrawChanged && !inst.withdrawn) {
+  if (withdrawChanged && !inst.hold.withdrawn) {
     mk = fsm.masterKnown();
     handle(inst, fsm.setWithdrawn(false, now), mk);
   }
@@ -361,7 +382,12 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
   }
   if (parent != nullptr) {
     VmacPlan plan = planVmac(
-        inst.cfg, inst.family, fsm.state(), fsm.masterKnown(), inst.withdrawn, parent->isBridge());
+        inst.cfg,
+        inst.family,
+        fsm.state(),
+        fsm.masterKnown(),
+        inst.hold.withdrawn,
+        parent->isBridge());
     vmacs_->reconcile(plan, view);
   }
   armTimer(inst);
@@ -675,7 +701,7 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
       {"family", familyName(inst.family)},
       {"version", inst.cfg.version},
       {"state", stateName(fsm.state())},
-      {"role", roleName(inst.cfg, fsm.state(), inst.withdrawn)},
+      {"role", roleName(inst.cfg, fsm.state(), inst.hold.withdrawn)},
       {"virtualAddresses", addrs},
       {"vmac", wire::virtualMac(inst.family, inst.cfg.vrid).str()},
       {"vmacInterface",
@@ -689,7 +715,10 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
       {"anycast",
        {{"enabled", inst.cfg.anycast},
         {"forwarding", vs != nullptr && vs->up && inst.cfg.anycast},
-        {"withdrawn", inst.withdrawn}}},
+        {"withdrawn", inst.hold.withdrawn},
+        {"restoreInMs",
+         inst.hold.restoreAt ? nlohmann::json(msUntil(inst.hold.restoreAt, now))
+                             : nlohmann::json(nullptr)}}},
       {"priority",
        {{"configured", inst.cfg.priority},
         {"effective", inst.track.effective},
@@ -698,7 +727,8 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
         {"withdrawPolicy",
          inst.cfg.withdraw == WithdrawPolicy::WhenAllDown   ? "when-all-down"
          : inst.cfg.withdraw == WithdrawPolicy::WhenAnyDown ? "when-any-down"
-                                                            : "never"}}},
+                                                            : "never"},
+        {"restoreDelaySeconds", inst.cfg.restoreDelaySeconds}}},
       {"preempt", inst.cfg.preempt},
       {"acceptMode", inst.cfg.acceptMode},
       {"checksum",
