@@ -291,6 +291,8 @@ def main():
         for tor in ("tor1", "tor2"):
             lab.wait_route(tor, "0.0.0.0/0", protocol="bgp", timeout=20)
             lab.wait_route(tor, "::/0", protocol="bgp", timeout=20)
+        for prefix in ("10.1.0.11/32", "2001:db8:1::11/128"):  # the spine's host route to h11
+            lab.wait_route("spine", prefix, protocol="bgp", timeout=20)
         lab.add_link("tor1", "isl", "tor2", "isl", a_bridge="br10", b_bridge="br10")
         sniffer = AdvertSniffer(lab, "h21")
         src1, src2 = sources(lab, "tor1"), sources(lab, "tor2")

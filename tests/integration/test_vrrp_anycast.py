@@ -35,6 +35,7 @@ from hrlab import Observation, wait_until
 TOPOLOGY = hrlab.DEFAULT_TOPOLOGY.parent / "vrrp.toml"
 HS1_4, HS1_6 = "10.200.0.10", "2001:db8:200::10"
 FAMS = ("ipv4", "ipv6")
+HOST_ROUTES = ("10.1.0.11/32", "10.1.0.21/32", "2001:db8:1::11/128", "2001:db8:1::21/128")
 MASTER = {"ipv4": {"state": "master", "role": "master"}, "ipv6": {"state": "master", "role": "master"}}
 FORWARDING = {"ipv4": {"state": "backup", "role": "anycast-forwarding"},
               "ipv6": {"state": "backup", "role": "anycast-forwarding"}}
@@ -76,6 +77,8 @@ def lab(request):
             lab.wait_route(tor, "0.0.0.0/0", protocol="bgp", timeout=20)
             lab.wait_route(tor, "::/0", protocol="bgp", timeout=20)
             lab.run(tor, ["sysctl", "-qw"] + [f"{k}={v}" for k, v in ADVERSE_DEFAULTS.items()])
+        for prefix in HOST_ROUTES:  # the topology's stand-in for the learner's host routes
+            lab.wait_route("spine", prefix, protocol="bgp", timeout=20)
         lab.start_daemon("tor1", "vrrp_anycast", config=tor_config(200))
         lab.start_daemon("tor2", "vrrp_anycast", config=tor_config(100))
         yield lab
