@@ -70,11 +70,16 @@ std::string renderVrrp(const nlohmann::json& j) {
         flag(vif, "up") ? "up" : "down",
         flag(vif, "bridgeFdbLocal") ? ", bridge fdb local" : "",
         flag(vif, "answersArpNd") ? ", answers ARP/ND" : "");
+    std::string election;
+    if (get(prio, "election").is_number() && get(prio, "election") != get(prio, "effective")) {
+      election = fmt::format(", competes with {} (withdrawn)", str(prio, "election"));
+    }
     out += fmt::format(
-        "  {:<26} {} (configured {})\n",
+        "  {:<26} {} (configured {}){}\n",
         "Priority",
         str(prio, "effective"),
-        str(prio, "configured"));
+        str(prio, "configured"),
+        election);
     for (const auto& t : get(prio, "tracked")) {
       out += fmt::format(
           "  {:<26} {} {} is {}{}\n",

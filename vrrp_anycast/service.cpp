@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/codec/vrrp.h"
+#include "vrrp_anycast/advert_frame.h"
 #include "vrrp_anycast/vmac_plan.h"
 
 namespace hr::vrrp {
@@ -62,6 +63,9 @@ Service::Service(EventLoop& loop, Counters& counters, std::string stateFile)
   counters_.counter(
       "vrrp.neighbor-advertisement-sent", "unsolicited neighbour advertisements sent");
   counters_.gauge("vrrp.instances", "virtual router instances (one per group and family)");
+  counters_.counter(
+      "sysctl.restore-errors",
+      "writes of an original sysctl value that failed (the original is kept and retried)");
   counters_.gauge("vrrp.masters", "instances in Master state");
 }
 
@@ -147,6 +151,7 @@ void Service::applyNow() {
         bool mk = raw->fsm->masterKnown();
         handle(*raw, raw->fsm->timers(loop_.now()), mk);
       });
+      inst->restoreTimer = std::make_unique<Timer>(loop_, [this] { scheduleReconcile(); });
       spdlog::info(
           "event=vrrp_instance_added interface={} vrid={} family={} vmac_interface={}",
           g->interface,
@@ -233,13 +238,11 @@ void Service::parentSysctls() {
       continue;
     }
     std::string marker = "/conf/" + *it + "/";
-    for (const auto& r : sysctls_.restore(
-             [&](const std::string& path) { return path.find(marker) != std::string::npos; })) {
-      spdlog::info("event=sysctl_restored {}", r);
-    }
+    restoreSysctls([&](const std::string& path) { return path.find(marker) != std::string::npos; });
     it = sysctlParents_.erase(it);
   }
-  // Orphaned records (a parent configured in a previous run only).
+  // Orphaned records: a parent configured in a previous run only, or a restore that failed
+  // before (retried here, on every reconcile, until it succeeds or the interface is gone).
   std::set<std::string> orphaned;
   for (const auto& [path, v] : sysctls_.originals()) {
     bool used = false;
@@ -250,9 +253,24 @@ void Service::parentSysctls() {
       orphaned.insert(path);
   }
   if (!orphaned.empty()) {
-    for (const auto& r :
-         sysctls_.restore([&](const std::string& path) { return orphaned.count(path) != 0; })) {
-      spdlog::info("event=sysctl_restored {}", r);
+    restoreSysctls([&](const std::string& path) { return orphaned.count(path) != 0; });
+  }
+}
+
+void Service::restoreSysctls(const std::function<bool(const std::string&)>& match) {
+  auto r = sysctls_.restore(match);
+  for (const auto& done : r.restored) {
+    spdlog::info("event=sysctl_restored {}", done);
+  }
+  for (const auto& path : r.gone) {
+    spdlog::info("event=sysctl_restore_skipped path={} reason=\"the interface is gone\"", path);
+  }
+  for (const auto& msg : r.failed) {
+    ++counters_.counter("sysctl.restore-errors");
+    warnings_.push_back("could not restore " + msg + " (kept, retried)");
+    if (auto n = logLimit_.allow("sysctl-restore", loop_.now())) {
+      spdlog::warn(
+          "event=sysctl_restore_failed reason=\"{}\" action=kept_for_retry suppressed={}", msg, *n);
     }
   }
 }
@@ -266,6 +284,7 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
 
   auto objects = trackedObjects(
       inst.cfg,
+      inst.family,
       [&](const std::string& name) {
         const LinkState* l = view.link(name);
         return l != nullptr && l->operUp();
@@ -299,6 +318,43 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
   if (!canRun && fsm.state() != State::Initialize) {
     handle(inst, fsm.shutdown(now), mk);
   }
+  // Withdrawal first, restoration last: a master that withdraws hands over with priority 0
+  // before anything else, and a last-resort master that is restored advertises its new
+  // priority once (Fsm::setWithdrawn).
+  bool wasPending = inst.hold.restoreAt.has_value();
+  bool withdrawChanged = stepWithdrawal(
+      inst.hold, inst.track.withdraw, now, std::chrono::seconds(inst.cfg.restoreDelaySeconds));
+  if (withdrawChanged) {
+    spdlog::warn(
+        "event=anycast_{} interface={} vrid={} family={} priority={}",
+        inst.hold.withdrawn ? "withdrawn" : "restored",
+        inst.cfg.interface,
+        inst.cfg.vrid,
+        familyName(inst.family),
+        inst.track.effective);
+  } else if (inst.hold.restoreAt && !wasPending) {
+    spdlog::info(
+        "event=anycast_restore_pending interface={} vrid={} family={} restore_delay_s={}",
+        inst.cfg.interface,
+        inst.cfg.vrid,
+        familyName(inst.family),
+        inst.cfg.restoreDelaySeconds);
+  } else if (!inst.hold.restoreAt && wasPending) {
+    spdlog::info(
+        "event=anycast_restore_cancelled interface={} vrid={} family={}",
+        inst.cfg.interface,
+        inst.cfg.vrid,
+        familyName(inst.family));
+  }
+  if (inst.hold.restoreAt) {
+    inst.restoreTimer->armAt(*inst.hold.restoreAt);
+  } else {
+    inst.restoreTimer->cancel();
+  }
+  if (withdrawChanged && inst.hold.withdrawn) {
+    mk = fsm.masterKnown();
+    handle(inst, fsm.setWithdrawn(true, now), mk);
+  }
   FsmParams p = params(inst);
   const FsmParams& cur = fsm.params();
   if (p.priority != cur.priority || p.adverIntCs != cur.adverIntCs || p.preempt != cur.preempt ||
@@ -316,19 +372,9 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
     mk = fsm.masterKnown();
     handle(inst, fsm.setParams(p, now), mk);
   }
-  if (inst.track.withdraw != inst.withdrawn) {
-    inst.withdrawn = inst.track.withdraw;
-    spdlog::warn(
-        "event=anycast_{} interface={} vrid={} family={} priority={}",
-        inst.withdrawn ? "withdrawn" : "restored",
-        inst.cfg.interface,
-        inst.cfg.vrid,
-        familyName(inst.family),
-        inst.track.effective);
-    if (inst.withdrawn) {
-      mk = fsm.masterKnown();
-      handle(inst, fsm.release(now), mk);
-    }
+  if (withdrawChanged && !inst.hold.withdrawn) {
+    mk = fsm.masterKnown();
+    handle(inst, fsm.setWithdrawn(false, now), mk);
   }
   if (canRun && fsm.state() == State::Initialize) {
     mk = fsm.masterKnown();
@@ -336,7 +382,12 @@ void Service::reconcileInstance(Instance& inst, TimePoint now) {
   }
   if (parent != nullptr) {
     VmacPlan plan = planVmac(
-        inst.cfg, inst.family, fsm.state(), fsm.masterKnown(), inst.withdrawn, parent->isBridge());
+        inst.cfg,
+        inst.family,
+        fsm.state(),
+        fsm.masterKnown(),
+        inst.hold.withdrawn,
+        parent->isBridge());
     vmacs_->reconcile(plan, view);
   }
   armTimer(inst);
@@ -402,14 +453,16 @@ void Service::handle(Instance& inst, const Output& out, bool masterKnownBefore) 
   if (out.stateChanged) {
     const Transition& t = inst.fsm->lastTransition();
     spdlog::info(
-        "event=vrrp_transition interface={} vrid={} family={} from={} to={} reason={} priority={}",
+        "event=vrrp_transition interface={} vrid={} family={} from={} to={} reason={} priority={} "
+        "withdrawn={}",
         inst.cfg.interface,
         inst.cfg.vrid,
         familyName(inst.family),
         stateName(t.from),
         stateName(t.to),
         reasonName(t.reason),
-        inst.fsm->params().priority);
+        inst.fsm->electionPriority(),
+        inst.fsm->withdrawn());
     if (t.to == State::Master) {
       ++counters_.counter("vrrp.master-transitions");
     }
@@ -425,22 +478,7 @@ void Service::sendAdvert(Instance& inst, uint8_t priority) {
     ++inst.sendErrors;
     return;
   }
-  wire::Advert a;
-  a.version = inst.cfg.version;
-  a.vrid = inst.cfg.vrid;
-  a.priority = priority;
-  a.maxAdverIntCs = inst.cfg.adverIntCs;
-  a.addresses = inst.cfg.addresses(inst.family);
-  wire::IpHeader ip;
-  ip.src = *inst.primary;
-  ip.dst = wire::groupAddress(inst.family);
-  ip.id = ++inst.ipId;
-  auto frame = wire::encodeFrame(
-      wire::groupMac(inst.family),
-      wire::virtualMac(inst.family, inst.cfg.vrid),
-      ip,
-      a,
-      inst.cfg.checksum);
+  auto frame = advertFrame(inst.cfg, inst.family, *inst.primary, priority, ++inst.ipId);
   if (auto st = io_->send(inst.parentIfindex, frame); !st) {
     ++inst.sendErrors;
     if (auto n = logLimit_.allow("tx:" + inst.vmacName, loop_.now())) {
@@ -605,9 +643,7 @@ void Service::stop() {
           wire::virtualMac(inst->family, inst->cfg.vrid),
           watcher_->view());
     }
-    for (const auto& r : sysctls_.restore([](const std::string&) { return true; })) {
-      spdlog::info("event=sysctl_restored {}", r);
-    }
+    restoreSysctls([](const std::string&) { return true; });
     spdlog::info("event=vrrp_stopped on_stop=remove");
   } else {
     spdlog::info(
@@ -665,7 +701,7 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
       {"family", familyName(inst.family)},
       {"version", inst.cfg.version},
       {"state", stateName(fsm.state())},
-      {"role", roleName(inst.cfg, fsm.state(), inst.withdrawn)},
+      {"role", roleName(inst.cfg, fsm.state(), inst.hold.withdrawn)},
       {"virtualAddresses", addrs},
       {"vmac", wire::virtualMac(inst.family, inst.cfg.vrid).str()},
       {"vmacInterface",
@@ -679,15 +715,20 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
       {"anycast",
        {{"enabled", inst.cfg.anycast},
         {"forwarding", vs != nullptr && vs->up && inst.cfg.anycast},
-        {"withdrawn", inst.withdrawn}}},
+        {"withdrawn", inst.hold.withdrawn},
+        {"restoreInMs",
+         inst.hold.restoreAt ? nlohmann::json(msUntil(inst.hold.restoreAt, now))
+                             : nlohmann::json(nullptr)}}},
       {"priority",
        {{"configured", inst.cfg.priority},
         {"effective", inst.track.effective},
+        {"election", fsm.electionPriority()},
         {"tracked", reasons},
         {"withdrawPolicy",
          inst.cfg.withdraw == WithdrawPolicy::WhenAllDown   ? "when-all-down"
          : inst.cfg.withdraw == WithdrawPolicy::WhenAnyDown ? "when-any-down"
-                                                            : "never"}}},
+                                                            : "never"},
+        {"restoreDelaySeconds", inst.cfg.restoreDelaySeconds}}},
       {"preempt", inst.cfg.preempt},
       {"acceptMode", inst.cfg.acceptMode},
       {"checksum",

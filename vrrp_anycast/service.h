@@ -4,8 +4,9 @@
 // One Instance per (interface, VRID, family) of the config: its Fsm and timer, its tracking
 // result and its virtual-MAC interface. Event flow:
 //
-//   netlink change / config / timer 5 s --> reconcile(): tracking -> Fsm (priority, release,
-//                                         startup/shutdown) -> VmacPlan -> VmacManager
+//   netlink change / config / timer 5 s --> reconcile(): tracking (restore-delay) -> Fsm
+//   / restore-delay timer                 (priority, withdrawal, startup/shutdown) ->
+//                                         VmacPlan -> VmacManager
 //   VRRP frame ---------------------------> decode + checks (counted) -> Fsm::advert -> Output
 //   Fsm timer -----------------------------> Fsm::timers -> Output
 //   Output: send advertisement / gratuitous ARP / NA; a state change schedules reconcile()
@@ -15,6 +16,7 @@
 // or removed (interfaces, fdb entries, parent sysctls restored).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -63,7 +65,8 @@ class Service {
     int parentIfindex = 0;
     std::optional<IpAddress> primary;
     TrackResult track;
-    bool withdrawn = false;
+    WithdrawHold hold;  // hold.withdrawn: out of anycast service (tracking, restore-delay)
+    std::unique_ptr<Timer> restoreTimer;
     std::vector<std::string> problems;
     uint16_t ipId = 0;
     // ietf-vrrp per-virtual-router statistics not kept by the Fsm
@@ -81,6 +84,7 @@ class Service {
   void reconcileInstance(Instance& inst, TimePoint now);
   void cleanupOrphans();
   void parentSysctls();
+  void restoreSysctls(const std::function<bool(const std::string&)>& match);
   void onKernelChange(uint32_t change);
   void onFrame(int ifindex, std::span<const uint8_t> frame);
   void handle(Instance& inst, const Output& out, bool masterKnownBefore);

@@ -1,5 +1,6 @@
 #include "vrrp_anycast/sysctl.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,23 +112,33 @@ Result<bool> SysctlStore::ensureAtLeast(const std::string& path, int value) {
   return true;
 }
 
-std::vector<std::string> SysctlStore::restore(
-    const std::function<bool(const std::string&)>& match) {
-  std::vector<std::string> done;
+SysctlStore::Restored SysctlStore::restore(const std::function<bool(const std::string&)>& match) {
+  Restored r;
+  bool changed = false;
   for (auto it = originals_.begin(); it != originals_.end();) {
     if (!match(it->first)) {
       ++it;
       continue;
     }
-    if (writeSysctl(it->first, it->second)) {
-      done.push_back(it->first + "=" + it->second);
+    if (auto st = writeSysctl(it->first, it->second); !st) {
+      if (::access(it->first.c_str(), F_OK) != 0 && errno == ENOENT) {
+        r.gone.push_back(it->first);
+        it = originals_.erase(it);
+        changed = true;
+        continue;
+      }
+      r.failed.push_back(st.error().message);
+      ++it;
+      continue;
     }
+    r.restored.push_back(it->first + "=" + it->second);
     it = originals_.erase(it);
+    changed = true;
   }
-  if (!done.empty()) {
+  if (changed) {
     (void)persist();
   }
-  return done;
+  return r;
 }
 
 }  // namespace hr::vrrp

@@ -4,7 +4,8 @@
 //   - on interfaces it does not own (the parent SVI): the value found before the first
 //     change is recorded in a state file (/run/frr-hostroute[/NAME]/vrrp_anycast.state.json)
 //     that survives restarts, and written back by restore() when the daemon stops serving
-//     that interface (group removed, or on-stop remove).
+//     that interface (group removed, or on-stop remove). A write that fails keeps the
+//     record: the daemon retries on its next reconcile (and the next start reads it back).
 #pragma once
 
 #include <functional>
@@ -35,8 +36,16 @@ class SysctlStore {
   Result<bool> ensure(const std::string& path, const std::string& value);
   // Ensures `path` is at least `value` (numeric), recording the original first.
   Result<bool> ensureAtLeast(const std::string& path, int value);
-  // Writes the originals of every recorded path for which `match` holds back and forgets them.
-  std::vector<std::string> restore(const std::function<bool(const std::string&)>& match);
+  struct Restored {
+    std::vector<std::string> restored;  // "path=value" written back and forgotten
+    std::vector<std::string> gone;      // the path no longer exists (interface deleted):
+                                        // nothing to restore, forgotten
+    std::vector<std::string> failed;    // the write failed (message): the original is kept
+                                        // (and stays in the state file) for a later retry
+  };
+  // Writes the originals of every recorded path for which `match` holds back. An original is
+  // forgotten only once written back or once its path is gone.
+  Restored restore(const std::function<bool(const std::string&)>& match);
   const std::map<std::string, std::string>& originals() const {
     return originals_;
   }

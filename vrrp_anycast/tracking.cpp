@@ -30,4 +30,27 @@ TrackResult computeTracking(
   return r;
 }
 
+bool stepWithdrawal(WithdrawHold& h, bool withdraw, TimePoint now, std::chrono::seconds delay) {
+  if (withdraw) {
+    h.restoreAt.reset();
+    if (!h.withdrawn) {
+      h.withdrawn = true;
+      return true;
+    }
+    return false;
+  }
+  if (!h.withdrawn) {
+    return false;
+  }
+  if (!h.restoreAt) {
+    h.restoreAt = now + delay;
+  }
+  if (*h.restoreAt <= now) {
+    h.withdrawn = false;
+    h.restoreAt.reset();
+    return true;
+  }
+  return false;
+}
+
 }  // namespace hr::vrrp

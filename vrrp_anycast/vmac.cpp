@@ -220,44 +220,57 @@ void VmacManager::reconcile(const VmacPlan& plan, const KernelView& view) {
   applySysctls(plan, st);
 
   bool isUp = fresh ? false : cur->adminUp();
-  if (plan.up != isUp) {
-    nlx::encodeLinkSetUp(buf, nl_.nextSeq(), *idx, plan.up);
-    if (auto s = op(buf, fmt::format("set {} {}", plan.name, plan.up ? "up" : "down")); !s) {
+  auto setUp = [&](bool up) {
+    nlx::encodeLinkSetUp(buf, nl_.nextSeq(), *idx, up);
+    if (auto s = op(buf, fmt::format("set {} {}", plan.name, up ? "up" : "down")); !s) {
       st.problems.push_back(s.error().message);
     } else {
-      spdlog::info("event=vmac_{} name={}", plan.up ? "up" : "down", plan.name);
+      spdlog::info("event=vmac_{} name={}", up ? "up" : "down", plan.name);
     }
+  };
+  if (!plan.up) {
+    // Stop taking frames first, then let the bridge forward them to the other ToR.
+    if (isUp) {
+      setUp(false);
+    }
+    st.up = false;
+    fdb(plan, *parent, st);
+    return;
   }
-  st.up = plan.up;
-
-  if (plan.up) {
-    // The virtual addresses, as host prefixes; anything else global on our interface goes.
-    std::set<Prefix> want(plan.addresses.begin(), plan.addresses.end());
-    std::set<Prefix> have;
-    for (const auto& a : fresh ? std::vector<AddrState>{} : view.addresses(*idx)) {
-      Prefix p(a.address, a.prefixLen);
-      if (a.address.isLinkLocal()) {
-        continue;
-      }
-      have.insert(p);
-      if (want.count(p) == 0) {
-        nlx::encodeAddress(buf, nl_.nextSeq(), false, *idx, p, false);
-        if (auto s = op(buf, "delete address " + p.str() + " from " + plan.name, true); !s) {
-          st.problems.push_back(s.error().message);
-        }
-      }
+  // The virtual addresses, as host prefixes; anything else global on our interface goes.
+  std::set<Prefix> want(plan.addresses.begin(), plan.addresses.end());
+  std::set<Prefix> have;
+  for (const auto& a : fresh ? std::vector<AddrState>{} : view.addresses(*idx)) {
+    Prefix p(a.address, a.prefixLen);
+    if (a.address.isLinkLocal()) {
+      continue;
     }
-    for (const auto& p : want) {
-      if (have.count(p) != 0) {
-        continue;
-      }
-      nlx::encodeAddress(buf, nl_.nextSeq(), true, *idx, p, true);
-      if (auto s = op(buf, "add address " + p.str() + " to " + plan.name); !s) {
+    have.insert(p);
+    if (want.count(p) == 0) {
+      nlx::encodeAddress(buf, nl_.nextSeq(), false, *idx, p, false);
+      if (auto s = op(buf, "delete address " + p.str() + " from " + plan.name, true); !s) {
         st.problems.push_back(s.error().message);
       }
     }
   }
+  for (const auto& p : want) {
+    if (have.count(p) != 0) {
+      continue;
+    }
+    nlx::encodeAddress(buf, nl_.nextSeq(), true, *idx, p, true);
+    if (auto s = op(buf, "add address " + p.str() + " to " + plan.name); !s) {
+      st.problems.push_back(s.error().message);
+    }
+  }
+  // The bridge's local entry before the interface comes up: while the virtual MAC is
+  // learned towards the other ToR, the (promiscuous) bridge forwards a frame there and also
+  // passes it up, where an up virtual-MAC interface would take it too: one frame routed by
+  // both ToRs. In this order a frame in between is dropped instead (microseconds).
   fdb(plan, *parent, st);
+  if (!isUp) {
+    setUp(true);
+  }
+  st.up = true;
 }
 
 void VmacManager::remove(

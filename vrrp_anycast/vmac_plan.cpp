@@ -20,11 +20,13 @@ VmacPlan planVmac(
   for (const auto& a : g.addresses(f)) {
     p.addresses.push_back(Prefix::host(a));
   }
+  // A withdrawn router is master only as the last resort (no other router serves the
+  // segment, Fsm::setWithdrawn): then it serves the gateway, in either mode.
   if (g.anycast) {
-    p.up = !withdrawn;
+    p.up = !withdrawn || state == State::Master;
     p.answerArp = !(state == State::Backup && masterKnown);
   } else {
-    p.up = state == State::Master && !withdrawn;
+    p.up = state == State::Master;
     p.answerArp = true;
   }
   p.fdbLocal = p.up && parentIsBridge;
@@ -33,7 +35,7 @@ VmacPlan planVmac(
 
 std::string_view roleName(const GroupConfig& g, State state, bool withdrawn) {
   if (withdrawn) {
-    return "out-of-service";
+    return state == State::Master ? "last-resort-master" : "out-of-service";
   }
   if (state == State::Master) {
     return "master";

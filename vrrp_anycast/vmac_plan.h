@@ -3,6 +3,8 @@
 //
 //                      anycast (default)                    classic (anycast false)
 //   interface up       unless tracking withdrew the ToR     only while Master
+//                      (and while it is master: a withdrawn ToR is master only as the last
+//                      resort, when no other router serves the segment)
 //   bridge local fdb   whenever up and the parent is a bridge (so the bridge consumes frames
 //                      to the virtual MAC and never learns or forwards it across the fabric)
 //   answers ARP (v4)   unless Backup and a master is heard   while up
@@ -41,7 +43,7 @@ VmacPlan planVmac(
     bool withdrawn,
     bool parentIsBridge);
 
-// master | anycast-forwarding | backup | out-of-service | initialize
+// master | anycast-forwarding | backup | out-of-service | last-resort-master | initialize
 std::string_view roleName(const GroupConfig& g, State state, bool withdrawn);
 
 }  // namespace hr::vrrp

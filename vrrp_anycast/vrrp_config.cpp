@@ -115,6 +115,7 @@ config::ConfigResult<VrrpConfig> parseVrrpConfig(const config::DataTree& tree) {
         g.withdraw = w == "never"           ? WithdrawPolicy::Never
                      : w == "when-any-down" ? WithdrawPolicy::WhenAnyDown
                                             : WithdrawPolicy::WhenAllDown;
+        g.restoreDelaySeconds = static_cast<uint32_t>(t->u64("restore-delay", 0));
       }
 
       for (Family f : {Family::V4, Family::V6}) {

@@ -58,7 +58,8 @@ struct GroupConfig {
   std::vector<TrackInterface> trackInterfaces;
   std::vector<TrackRoute> trackRoutes;
   WithdrawPolicy withdraw = WithdrawPolicy::WhenAllDown;
-  std::string path;  // the group's data path, for messages
+  uint32_t restoreDelaySeconds = 0;  // track/restore-delay
+  std::string path;                  // the group's data path, for messages
 
   const std::vector<IpAddress>& addresses(Family f) const {
     return f == Family::V4 ? v4 : v6;

@@ -41,7 +41,7 @@ Millis Fsm::adverInterval() const {
 Millis Fsm::skewTime() const {
   uint32_t base =
       p_.version == 2 ? 100 : (masterAdverIntCs_ != 0 ? masterAdverIntCs_ : p_.adverIntCs);
-  uint32_t cs = ((256u - p_.priority) * base) / 256u;
+  uint32_t cs = ((256u - electionPriority()) * base) / 256u;
   return Millis(int64_t{cs} * 10);
 }
 
@@ -67,8 +67,17 @@ void Fsm::advertise(uint8_t priority, Output& out) {
   }
 }
 
+bool Fsm::preempts(uint8_t received) const {
+  if (withdrawn_) {
+    return false;
+  }
+  // A priority-1 master is a withdrawn router serving as the last resort (or a peer as
+  // unfit as one): an eligible router takes over from it whatever its preemption setting.
+  return p_.preempt || received == kWithdrawnPriority;
+}
+
 void Fsm::becomeMaster(Reason r, TimePoint now, Output& out) {
-  advertise(p_.priority, out);
+  advertise(electionPriority(), out);
   out.announce = true;
   ++stats_.announcements;
   out.stateChanged = true;
@@ -79,7 +88,7 @@ void Fsm::becomeMaster(Reason r, TimePoint now, Output& out) {
     refreshAt_ = now + std::chrono::seconds(p_.refreshSeconds);
   }
   masterKnown_ = false;
-  master_ = MasterInfo{p_.primary, p_.priority, p_.adverIntCs, true};
+  master_ = MasterInfo{p_.primary, electionPriority(), p_.adverIntCs, true};
   enter(State::Master, r, now);
 }
 
@@ -126,20 +135,39 @@ Output Fsm::shutdown(TimePoint now) {
   return out;
 }
 
-Output Fsm::release(TimePoint now) {
+Output Fsm::setWithdrawn(bool withdrawn, TimePoint now) {
   Output out;
-  if (state_ != State::Master) {
+  if (withdrawn == withdrawn_) {
     return out;
   }
-  advertise(0, out);
-  adverAt_.reset();
-  refreshAt_.reset();
-  masterAdverIntCs_ = p_.adverIntCs;
-  masterDownAt_ = now + masterDownInterval();
-  masterKnown_ = false;
-  master_.reset();
-  enter(State::Backup, Reason::Release, now);
-  out.stateChanged = true;
+  Millis oldSkew = skewTime();
+  withdrawn_ = withdrawn;
+  if (state_ == State::Master) {
+    if (withdrawn_) {
+      // Hand over at once, as on shutdown (RFC 5798 §6.4.3), but stay in the election as
+      // the last resort.
+      advertise(0, out);
+      adverAt_.reset();
+      refreshAt_.reset();
+      masterAdverIntCs_ = p_.adverIntCs;
+      masterDownAt_ = now + masterDownInterval();
+      masterKnown_ = false;
+      master_.reset();
+      enter(State::Backup, Reason::Release, now);
+      out.stateChanged = true;
+    } else {
+      // A last-resort master is eligible again: its real priority, at once.
+      advertise(electionPriority(), out);
+      adverAt_ = now + adverInterval();
+      master_ = MasterInfo{p_.primary, electionPriority(), p_.adverIntCs, true};
+    }
+    return out;
+  }
+  if (state_ == State::Backup && masterDownAt_) {
+    // The running Master_Down timer follows the new skew time: a withdrawn backup must
+    // lose the race against every eligible one.
+    *masterDownAt_ += skewTime() - oldSkew;
+  }
   return out;
 }
 
@@ -161,7 +189,7 @@ Output Fsm::advert(const ReceivedAdvert& a, TimePoint now) {
       return out;
     }
     masterKnown_ = true;
-    if (!p_.preempt || a.priority >= p_.priority) {
+    if (!preempts(a.priority) || a.priority >= electionPriority()) {
       masterAdverIntCs_ = a.maxAdverIntCs;
       masterDownAt_ = now + masterDownInterval();
       master_ = MasterInfo{a.src, a.priority, a.maxAdverIntCs, false};
@@ -173,11 +201,12 @@ Output Fsm::advert(const ReceivedAdvert& a, TimePoint now) {
   }
   // Master.
   if (a.priority == 0) {
-    advertise(p_.priority, out);
+    advertise(electionPriority(), out);
     adverAt_ = now + adverInterval();
     return out;
   }
-  if (a.priority > p_.priority || (a.priority == p_.priority && a.src > p_.primary)) {
+  uint8_t mine = electionPriority();
+  if (a.priority > mine || (a.priority == mine && a.src > p_.primary)) {
     becomeBackup(a, Reason::HigherPriority, now);
     out.stateChanged = true;
   }
@@ -192,7 +221,7 @@ Output Fsm::timers(TimePoint now) {
   }
   if (state_ == State::Master) {
     if (adverAt_ && *adverAt_ <= now) {
-      advertise(p_.priority, out);
+      advertise(electionPriority(), out);
       adverAt_ = now + adverInterval();
     }
     if (refreshAt_ && *refreshAt_ <= now) {
@@ -210,11 +239,12 @@ Output Fsm::setPriority(uint8_t priority, TimePoint now) {
   if (priority == p_.priority) {
     return out;
   }
+  uint8_t before = electionPriority();
   p_.priority = priority;
-  if (state_ == State::Master) {
-    advertise(priority, out);
+  if (state_ == State::Master && electionPriority() != before) {
+    advertise(electionPriority(), out);
     adverAt_ = now + adverInterval();
-    master_ = MasterInfo{p_.primary, p_.priority, p_.adverIntCs, true};
+    master_ = MasterInfo{p_.primary, electionPriority(), p_.adverIntCs, true};
   }
   return out;
 }
@@ -223,11 +253,11 @@ Output Fsm::setParams(const FsmParams& p, TimePoint now) {
   Output out;
   bool intervalChanged = p.adverIntCs != p_.adverIntCs;
   bool refreshChanged = p.refreshSeconds != p_.refreshSeconds;
-  uint8_t oldPriority = p_.priority;
+  uint8_t before = electionPriority();
   p_ = p;
   if (state_ == State::Master) {
-    if (intervalChanged || p_.priority != oldPriority) {
-      advertise(p_.priority, out);
+    if (intervalChanged || electionPriority() != before) {
+      advertise(electionPriority(), out);
       adverAt_ = now + adverInterval();
     }
     if (refreshChanged) {
@@ -236,7 +266,7 @@ Output Fsm::setParams(const FsmParams& p, TimePoint now) {
         refreshAt_ = now + std::chrono::seconds(p_.refreshSeconds);
       }
     }
-    master_ = MasterInfo{p_.primary, p_.priority, p_.adverIntCs, true};
+    master_ = MasterInfo{p_.primary, electionPriority(), p_.adverIntCs, true};
   }
   return out;
 }

@@ -14,10 +14,23 @@
 // figures FRR 8.4 and keepalived 2.2.7 show (shared/VRRP.md §1.5).
 //
 // Additions outside RFC 5798, each an explicit event:
-//   setPriority  tracking changed the effective priority; a master advertises it at once.
-//   release      tracking took the router out of anycast service: a master sends a
-//                priority-0 advertisement (peers take over after their skew time, as on
-//                shutdown) and stays a Backup that may become master again if nobody does.
+//   setPriority   tracking changed the effective priority; a master advertises it at once.
+//   setWithdrawn  tracking took the router out of anycast service (or put it back). While
+//                 withdrawn the router stays in the election as the least eligible one:
+//                 election priority 1 (kWithdrawnPriority), no preemption.
+//                   - a master hands over at once: a priority-0 advertisement, then Backup
+//                     (peers take over after their skew time, as on shutdown);
+//                   - a backup accepts any master and stays backup while it hears one;
+//                   - it becomes master only when it hears no master for a whole
+//                     Master_Down_Interval, computed with priority 1 (the longest skew, so
+//                     every eligible backup wins that race): the last resort when every
+//                     router of the segment is withdrawn (or it is alone), so hosts keep a
+//                     gateway. As master it advertises priority 1, and any eligible router
+//                     takes over from it: one of priority > 1 preempts a priority-1 master
+//                     even with preemption off (the one exception to RFC 5798 §6.4.2: a
+//                     last-resort master must not keep traffic a healthy router could take).
+//                 Restored, a last-resort master advertises its real priority at once; a
+//                 backup preempts again per its setting.
 // masterKnown(): a Backup has heard a live master (an advertisement with priority > 0 since
 // it entered Backup). The anycast data plane uses it: a backup that knows a master leaves
 // ARP answers for the virtual addresses to that master (docs/vrrp-anycast.md).
@@ -47,13 +60,16 @@ enum class Reason : uint8_t {
   Shutdown,
   Release,  // tracking withdrew anycast service
 };
+
+// The priority a withdrawn router competes and advertises with (see setWithdrawn).
+inline constexpr uint8_t kWithdrawnPriority = 1;
 std::string_view reasonName(Reason r);
 
 struct FsmParams {
   uint8_t vrid = 1;
   Family family = Family::V4;
   uint8_t version = 3;
-  uint8_t priority = 100;  // effective priority, 1..254
+  uint8_t priority = 100;  // effective priority after tracking, 1..254
   uint16_t adverIntCs = 100;
   bool preempt = true;
   IpAddress primary;            // this router's advertisement source (tie-break)
@@ -102,7 +118,7 @@ class Fsm {
 
   Output startup(TimePoint now);
   Output shutdown(TimePoint now);
-  Output release(TimePoint now);
+  Output setWithdrawn(bool withdrawn, TimePoint now);
   Output advert(const ReceivedAdvert& a, TimePoint now);
   // Fires every timer whose deadline is at or before now.
   Output timers(TimePoint now);
@@ -115,6 +131,14 @@ class Fsm {
 
   State state() const {
     return state_;
+  }
+  bool withdrawn() const {
+    return withdrawn_;
+  }
+  // The priority this router competes and advertises with: params().priority, or
+  // kWithdrawnPriority while withdrawn.
+  uint8_t electionPriority() const {
+    return withdrawn_ ? kWithdrawnPriority : p_.priority;
   }
   bool masterKnown() const {
     return state_ == State::Backup && masterKnown_;
@@ -149,8 +173,10 @@ class Fsm {
   void becomeBackup(const ReceivedAdvert& a, Reason r, TimePoint now);
   void advertise(uint8_t priority, Output& out);
   Millis adverInterval() const;
+  bool preempts(uint8_t received) const;
 
   FsmParams p_;
+  bool withdrawn_ = false;
   State state_ = State::Initialize;
   uint16_t masterAdverIntCs_ = 0;
   bool masterKnown_ = false;

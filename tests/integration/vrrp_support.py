@@ -37,11 +37,16 @@ def config(interface="br10", groups=(), on_stop=None) -> dict:
     return {"frr-hostroute:hostroute": root}
 
 
-def tor_config(priority, on_stop=None, **extra) -> dict:
-    """br10 with VRID 10 (10.1.0.1, 2001:db8:1::1), tracking the default routes."""
-    track = {"route": [{"prefix": "0.0.0.0/0", "priority-decrement": 150},
-                       {"prefix": "::/0", "priority-decrement": 150}]}
-    return config(groups=[group(priority, track=track, **extra)], on_stop=on_stop)
+# Tracking the default routes with the YANG default decrement (10): a withdrawn tor1 (200)
+# keeps a priority (180) above tor2's (100), the case where it must still never become master.
+TRACK_ROUTES = {"route": [{"prefix": "0.0.0.0/0"}, {"prefix": "::/0"}]}
+
+
+def tor_config(priority, on_stop=None, track=None, **extra) -> dict:
+    """br10 with VRID 10 (10.1.0.1, 2001:db8:1::1), tracking `track` (default: the default
+    routes, default decrements)."""
+    return config(groups=[group(priority, track=TRACK_ROUTES if track is None else track, **extra)],
+                  on_stop=on_stop)
 
 
 def show(lab, router) -> dict:
@@ -167,6 +172,7 @@ class Pinger:
                    timeout=timeout, desc=f"{n_more} more ping replies")
 
     def stop(self) -> dict:
+        stopped_at = time.time()
         self.proc.send_signal(2)
         try:
             self.proc.wait(timeout=5)
@@ -176,9 +182,21 @@ class Pinger:
         m = re.search(r"(\d+) packets transmitted, (\d+) received", text)
         sent, got = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
         e = re.search(r"\+(\d+) errors", text)
+        replies = self.replies()
+        gap, at = longest_gap([t for t, _ in replies] + [stopped_at])
         return {"sent": sent, "received": got, "dups": text.count("(DUP!)"), "errors": int(e.group(1)) if e else 0,
                 "error_times": [float(t) for t in re.findall(r"\[(\d+\.\d+)\] From ", text)],
-                "replies": self.replies()}
+                "replies": replies, "max_gap": gap, "max_gap_at": at}
+
+
+def longest_gap(times) -> tuple[float, float | None]:
+    """(the longest interval between consecutive timestamps, its start)."""
+    ts = sorted(times)
+    best, at = 0.0, None
+    for a, b in zip(ts, ts[1:]):
+        if b - a > best:
+            best, at = b - a, a
+    return best, at
 
 
 # --- VRRP packets ---------------------------------------------------------------------------
@@ -270,3 +288,100 @@ def count_announcements(lab, host, want, timeout):
                         VMAC6.replace(":", ""), str(want), str(timeout)], timeout=timeout + 10)
     garp, na = cp.stdout.split()
     return int(garp), int(na)
+
+
+# --- watchers ------------------------------------------------------------------------------
+
+class FdbMonitor:
+    """`bridge monitor fdb` in a namespace, from start() to stop(); lines() so far.
+
+    live(): the monitor reports a canary (a local entry added to and deleted from `bridge`
+    with a MAC of our own), proving it was listening."""
+
+    def __init__(self, lab, node, bridge="br10"):
+        self.lab, self.node, self.bridge = lab, node, bridge
+        self.path = lab.node_workdir(node) / f"fdb-monitor-{time.monotonic_ns()}.txt"
+        self.proc = lab.popen(node, ["stdbuf", "-oL", "bridge", "monitor", "fdb"], log=self.path)
+
+    def lines(self) -> list[str]:
+        return self.path.read_text(errors="replace").splitlines() if self.path.exists() else []
+
+    def canary(self, mac):
+        """Adds and deletes a local entry for `mac` until the monitor reports both (the first
+        pair may come before it listens)."""
+        def reported():
+            self.lab.run(self.node, ["bridge", "fdb", "replace", mac, "dev", self.bridge, "self", "local"])
+            self.lab.run(self.node, ["bridge", "fdb", "del", mac, "dev", self.bridge, "self", "local"])
+            seen = [l for l in self.lines() if mac in l]
+            ok = any(l.startswith(mac) for l in seen) and any(l.startswith("Deleted " + mac) for l in seen)
+            return Observation(ok, observed=seen)
+        wait_until(reported, timeout=5, interval=0.2, desc=f"bridge monitor fdb on {self.node} reports {mac}")
+
+    def stop(self) -> list[str]:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=5)
+        return self.lines()
+
+
+SNIFFER = r"""
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("eth0", 0))
+while True:
+    f = s.recv(2048)
+    t = time.time()
+    et = struct.unpack(">H", f[12:14])[0]
+    if et == 0x0800 and f[23] == 112:
+        ihl = (f[14] & 15) * 4
+        total = struct.unpack(">H", f[16:18])[0]
+        v = f[14 + ihl:14 + total]
+        print(f"{t:.6f} 4 {socket.inet_ntop(socket.AF_INET, f[26:30])} {v[1]} {v[2]} {v.hex()}", flush=True)
+    elif et == 0x86dd and f[20] == 112:
+        plen = struct.unpack(">H", f[18:20])[0]
+        v = f[54:54 + plen]
+        print(f"{t:.6f} 6 {socket.inet_ntop(socket.AF_INET6, f[22:38])} {v[1]} {v[2]} {v.hex()}", flush=True)
+"""
+
+
+class AdvertSniffer:
+    """Every VRRP advertisement a host sees on eth0: (time, family 4/6, source, VRID,
+    priority, the VRRP message)."""
+
+    def __init__(self, lab, host):
+        self.path = lab.node_workdir(host) / f"vrrp-adverts-{time.monotonic_ns()}.txt"
+        self.proc = lab.popen(host, ["/usr/bin/python3", "-u", "-c", SNIFFER], log=self.path)
+
+    def adverts(self, since=0.0, vrid=VRID):
+        out = []
+        text = self.path.read_text(errors="replace") if self.path.exists() else ""
+        for line in text.splitlines():
+            p = line.split()
+            if len(p) == 6 and p[3] == str(vrid):
+                t = float(p[0])
+                if t >= since:
+                    out.append((t, int(p[1]), p[2], int(p[4]), bytes.fromhex(p[5])))
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=5)
+
+
+def checksum_form(src, message) -> str | None:
+    """Which checksum form a VRRPv3 message carries: "with-pseudo-header",
+    "without-pseudo-header" (IPv4 only), or None (neither verifies)."""
+    body = message[:6] + b"\0\0" + message[8:]
+    got = struct.unpack(">H", message[6:8])[0]
+    a = ipaddress.ip_address(src)
+    dst = ipaddress.ip_address("224.0.0.18" if a.version == 4 else "ff02::12").packed
+    if a.version == 4:
+        ph = a.packed + dst + struct.pack(">BBH", 0, 112, len(body))
+    else:
+        ph = a.packed + dst + struct.pack(">I", len(body)) + b"\0\0\0" + bytes([112])
+    if _csum(ph + body) == got:
+        return "with-pseudo-header"
+    if a.version == 4 and _csum(body) == got:
+        return "without-pseudo-header"
+    return None

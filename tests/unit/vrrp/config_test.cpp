@@ -46,6 +46,7 @@ TEST(Config, DefaultsAndAllFields) {
   EXPECT_EQ(g.checksum, codec::vrrp::ChecksumForm::PseudoHeader);
   EXPECT_EQ(g.refreshSeconds, 0u);
   EXPECT_EQ(g.withdraw, WithdrawPolicy::WhenAllDown);
+  EXPECT_EQ(g.restoreDelaySeconds, 0u);
   ASSERT_EQ(g.v4.size(), 1u);
   ASSERT_EQ(g.v6.size(), 1u);
   EXPECT_EQ(g.v6[0].str(), "2001:db8:1::1");
@@ -57,7 +58,7 @@ TEST(Config, DefaultsAndAllFields) {
           "gratuitous-refresh-interval": 30,
           "track": {"interface": [{"name": "swp1", "priority-decrement": 150}],
                     "route": [{"prefix": "0.0.0.0/0", "priority-decrement": 20}, {"prefix": "::/0", "table": 100}],
-                    "withdraw-anycast": "when-any-down"}})",
+                    "withdraw-anycast": "when-any-down", "restore-delay": 15}})",
       R"(, "frr-hostroute-vrrp:vrrp-anycast": {"on-stop": "remove"})"));
   ASSERT_TRUE(c) << c.error().str();
   const auto& h = c->groups[0];
@@ -74,6 +75,7 @@ TEST(Config, DefaultsAndAllFields) {
   EXPECT_EQ(h.trackRoutes[1].table, 100u);
   EXPECT_EQ(h.trackRoutes[1].decrement, 10);
   EXPECT_EQ(h.withdraw, WithdrawPolicy::WhenAnyDown);
+  EXPECT_EQ(h.restoreDelaySeconds, 15u);
   EXPECT_EQ(c->onStop, OnStop::Remove);
 }
 
@@ -200,6 +202,61 @@ TEST(Tracking, Table) {
   EXPECT_EQ(none.effective, 100);
 }
 
+TEST(Tracking, RoutesCountForTheirOwnFamilyOnly) {
+  GroupConfig g;
+  g.trackInterfaces = {{"swp1", 10}};
+  g.trackRoutes = {
+      {Prefix::parse("0.0.0.0/0").value(), 254, 10}, {Prefix::parse("::/0").value(), 254, 10}};
+  auto ifUp = [](const std::string&) { return true; };
+  // The IPv4 default is back, the IPv6 one not yet (BGP re-establishes its sessions apart).
+  auto routeUp = [](const TrackRoute& r) { return r.prefix.family() == Family::V4; };
+  auto v4 = trackedObjects(g, Family::V4, ifUp, routeUp);
+  auto v6 = trackedObjects(g, Family::V6, ifUp, routeUp);
+  ASSERT_EQ(v4.size(), 2u);
+  ASSERT_EQ(v6.size(), 2u);
+  EXPECT_EQ(v4[0].name, "swp1");
+  EXPECT_EQ(v4[1].name, "0.0.0.0/0");
+  EXPECT_EQ(v6[1].name, "::/0");
+  // Interface down too: IPv6 withdrawn (every object down), IPv4 still serves.
+  auto ifDown = [](const std::string&) { return false; };
+  auto t4 = computeTracking(
+      200, trackedObjects(g, Family::V4, ifDown, routeUp), WithdrawPolicy::WhenAllDown);
+  auto t6 = computeTracking(
+      200, trackedObjects(g, Family::V6, ifDown, routeUp), WithdrawPolicy::WhenAllDown);
+  EXPECT_FALSE(t4.withdraw);
+  EXPECT_EQ(t4.effective, 190);
+  EXPECT_TRUE(t6.withdraw);
+  EXPECT_EQ(t6.effective, 180);
+}
+
+TEST(Tracking, RestoreDelayHoldsTheReturnNotTheWithdrawal) {
+  using std::chrono::seconds;
+  const TimePoint t0{};
+  WithdrawHold h;
+  EXPECT_FALSE(stepWithdrawal(h, false, t0, seconds(10)));  // nothing to restore
+  EXPECT_TRUE(stepWithdrawal(h, true, t0, seconds(10)));    // withdrawn at once
+  EXPECT_TRUE(h.withdrawn);
+  // The objects come back at 20 s: still withdrawn until 30 s.
+  EXPECT_FALSE(stepWithdrawal(h, false, t0 + seconds(20), seconds(10)));
+  ASSERT_TRUE(h.restoreAt);
+  EXPECT_EQ(*h.restoreAt, t0 + seconds(30));
+  EXPECT_FALSE(stepWithdrawal(h, false, t0 + seconds(29), seconds(10)));
+  EXPECT_TRUE(h.withdrawn);
+  // They flap at 29 s: the hold starts over when they are back.
+  EXPECT_FALSE(stepWithdrawal(h, true, t0 + seconds(29), seconds(10)));
+  EXPECT_FALSE(h.restoreAt);
+  EXPECT_FALSE(stepWithdrawal(h, false, t0 + seconds(31), seconds(10)));
+  EXPECT_FALSE(stepWithdrawal(h, false, t0 + seconds(40), seconds(10)));
+  EXPECT_TRUE(stepWithdrawal(h, false, t0 + seconds(41), seconds(10)));
+  EXPECT_FALSE(h.withdrawn);
+  EXPECT_FALSE(h.restoreAt);
+  // Without a delay the return is immediate.
+  WithdrawHold z;
+  stepWithdrawal(z, true, t0, seconds(0));
+  EXPECT_TRUE(stepWithdrawal(z, false, t0 + seconds(1), seconds(0)));
+  EXPECT_FALSE(z.withdrawn);
+}
+
 // --- the data-plane plan ----------------------------------------------------------------------
 
 TEST(Plan, AnycastAndClassic) {
@@ -228,6 +285,11 @@ TEST(Plan, AnycastAndClassic) {
        "anycast-forwarding"},  // no master heard (restart)
       {true, State::Initialize, false, false, true, true, true, "anycast-forwarding"},
       {true, State::Backup, false, true, false, false, true, "out-of-service"},
+      {true, State::Backup, true, true, false, false, false, "out-of-service"},
+      // Withdrawn and master: the last resort (no other router serves), it serves.
+      {true, State::Master, false, true, true, true, true, "last-resort-master"},
+      {false, State::Master, false, true, true, true, true, "last-resort-master"},
+      {false, State::Backup, true, true, false, false, true, "out-of-service"},
       {false, State::Master, false, false, true, true, true, "master"},
       {false, State::Backup, true, false, false, false, true, "backup"},
       {false, State::Initialize, false, false, false, false, true, "initialize"},

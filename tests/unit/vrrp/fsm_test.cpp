@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "vrrp_anycast/vrrp_fsm.h"
 
@@ -278,26 +281,288 @@ TEST(Tracking, PriorityChangeOfAMasterIsAdvertisedAtOnce) {
   EXPECT_EQ(f.setPriority(0, T0).advertise, 1);                        // clamped, never 0
 }
 
-TEST(Tracking, ReleaseHandsOverWithPriorityZeroAndComesBackIfAlone) {
-  Fsm f(params(200));
+// --- withdrawal by tracking (Fsm::setWithdrawn) ------------------------------------------
+
+// A segment of routers that hear each other at once: every advertisement one sends reaches
+// all the others at the same instant. Time moves in 10 ms steps.
+class Segment {
+ public:
+  Fsm& add(uint8_t prio, const char* primary, bool preempt = true) {
+    fsms_.push_back(std::make_unique<Fsm>(params(prio, primary, preempt)));
+    primaries_.push_back(primary);
+    return *fsms_.back();
+  }
+  void startup(TimePoint t) {
+    for (auto& f : fsms_) {
+      f->startup(t);
+    }
+  }
+  // Delivers what `from` sent (if anything) to every other router, and their replies.
+  void deliver(size_t from, const Output& o, TimePoint t) {
+    if (!o.advertise) {
+      return;
+    }
+    ++sent_;
+    for (size_t i = 0; i < fsms_.size(); ++i) {
+      if (i != from) {
+        deliver(i, fsms_[i]->advert(adv(*o.advertise, primaries_[from]), t), t);
+      }
+    }
+  }
+  // Runs until `until`, calling `check` after every step.
+  template <class Check>
+  void run(TimePoint from, TimePoint until, Check check) {
+    for (TimePoint t = from; t <= until; t += milliseconds(10)) {
+      for (size_t i = 0; i < fsms_.size(); ++i) {
+        deliver(i, fsms_[i]->timers(t), t);
+      }
+      check(t);
+    }
+  }
+  int masters() const {
+    int n = 0;
+    for (const auto& f : fsms_) {
+      n += f->state() == State::Master ? 1 : 0;
+    }
+    return n;
+  }
+  uint64_t sent() const {
+    return sent_;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Fsm>> fsms_;
+  std::vector<const char*> primaries_;
+  uint64_t sent_ = 0;
+};
+
+TEST(Withdrawn, MasterHandsOverWithPriorityZero) {
+  Fsm f(params(190));
   f.startup(T0);
-  f.timers(T0 + milliseconds(3210));
+  f.timers(T0 + milliseconds(3250));
+  ASSERT_EQ(f.state(), State::Master);
   TimePoint t = T0 + milliseconds(5000);
-  auto o = f.release(t);
+  auto o = f.setWithdrawn(true, t);
   EXPECT_EQ(o.advertise, 0);
   EXPECT_TRUE(o.stateChanged);
   EXPECT_EQ(f.state(), State::Backup);
   EXPECT_EQ(f.lastTransition().reason, Reason::Release);
+  EXPECT_TRUE(f.withdrawn());
+  EXPECT_EQ(f.electionPriority(), kWithdrawnPriority);
+  EXPECT_EQ(f.params().priority, 190);  // the tracked priority is kept for the return
   EXPECT_FALSE(f.masterKnown());
-  // Nobody took over: master again after a full Master_Down_Interval.
-  f.timers(t + milliseconds(3209));
+  // Master_Down_Interval as priority 1: 3 s + 255/256 s = 3990 ms.
+  EXPECT_EQ(f.masterDownDeadline(), t + milliseconds(3990));
+  EXPECT_FALSE(f.setWithdrawn(true, t).advertise);  // idempotent
+}
+
+// The bug this design fixes: withdrawn at 190 (the YANG default decrement 10 from 200), the
+// ToR used to discard the new master's lower priority (preemption) and take mastership back
+// one Master_Down_Interval later, with its virtual MAC down.
+TEST(Withdrawn, NeverMasterAgainWhileAnEligibleRouterIsMaster) {
+  for (bool preempt : {true, false}) {
+    Segment seg;
+    Fsm& tor1 = seg.add(200, "10.1.0.2", preempt);
+    Fsm& tor2 = seg.add(100, "10.1.0.3", preempt);
+    seg.startup(T0);
+    seg.run(T0, T0 + milliseconds(5000), [](TimePoint) {});
+    ASSERT_EQ(tor1.state(), State::Master);
+    ASSERT_EQ(tor2.state(), State::Backup);
+    TimePoint t = T0 + milliseconds(5005);
+    seg.deliver(0, tor1.setPriority(190, t), t);
+    seg.deliver(0, tor1.setWithdrawn(true, t), t);
+    uint64_t sentBefore = seg.sent();
+    uint64_t tor1Transitions = tor1.stats().masterTransitions;
+    std::optional<TimePoint> tor2Master;
+    seg.run(t, t + milliseconds(60000), [&](TimePoint now) {
+      ASSERT_NE(tor1.state(), State::Master) << "withdrawn tor1 master again, preempt " << preempt;
+      if (!tor2Master && tor2.state() == State::Master) {
+        tor2Master = now;
+      }
+    });
+    // tor2 took over after its skew time (priority 0 received): 600 ms.
+    ASSERT_TRUE(tor2Master);
+    EXPECT_EQ(*tor2Master - t, milliseconds(600));
+    EXPECT_EQ(tor2.state(), State::Master);
+    EXPECT_EQ(tor1.stats().masterTransitions, tor1Transitions);
+    EXPECT_TRUE(tor1.masterKnown());
+    EXPECT_GE(seg.sent() - sentBefore, 59u);  // the run carried tor2's advertisements
+    ASSERT_TRUE(tor1.master());
+    EXPECT_EQ(tor1.master()->priority, 100);
+  }
+}
+
+TEST(Withdrawn, RestoredRouterPreemptsAgain) {
+  Segment seg;
+  Fsm& tor1 = seg.add(200, "10.1.0.2");
+  Fsm& tor2 = seg.add(100, "10.1.0.3");
+  seg.startup(T0);
+  seg.run(T0, T0 + milliseconds(5000), [](TimePoint) {});
+  TimePoint t = T0 + milliseconds(5005);
+  seg.deliver(0, tor1.setWithdrawn(true, t), t);
+  seg.run(t, t + milliseconds(10000), [](TimePoint) {});
+  ASSERT_EQ(tor2.state(), State::Master);
+  t += milliseconds(10005);
+  EXPECT_FALSE(tor1.setWithdrawn(false, t).advertise);  // a backup stays silent
+  std::optional<TimePoint> back;
+  seg.run(t, t + milliseconds(10000), [&](TimePoint now) {
+    EXPECT_LE(seg.masters(), 1);
+    if (!back && tor1.state() == State::Master) {
+      back = now;
+    }
+  });
+  // Preemption: master again Master_Down_Interval (3210 ms at 200) after tor2's last
+  // advertisement before it, tor2 back to backup.
+  ASSERT_TRUE(back);
+  EXPECT_LE(*back - t, milliseconds(3210));
+  EXPECT_EQ(tor2.state(), State::Backup);
+}
+
+TEST(Withdrawn, LastResortWhenNoOtherRouterServes) {
+  Fsm f(params(190));
+  f.startup(T0);
+  auto o = f.setWithdrawn(true, T0 + milliseconds(100));
+  EXPECT_FALSE(o.advertise);
   EXPECT_EQ(f.state(), State::Backup);
-  f.timers(t + milliseconds(3210));
+  // Startup armed Master_Down for priority 190 (3250 ms); withdrawn it is 3990 ms.
+  EXPECT_EQ(f.masterDownDeadline(), T0 + milliseconds(3990));
+  f.timers(T0 + milliseconds(3989));
+  EXPECT_EQ(f.state(), State::Backup);
+  o = f.timers(T0 + milliseconds(3990));
   EXPECT_EQ(f.state(), State::Master);
-  // A backup has nothing to release.
-  Fsm b(params(100));
-  b.startup(T0);
-  EXPECT_FALSE(b.release(T0).stateChanged);
+  EXPECT_EQ(o.advertise, kWithdrawnPriority);
+  EXPECT_TRUE(o.announce);  // it serves the gateway: hosts are told where it is
+  EXPECT_EQ(f.timers(T0 + milliseconds(4990)).advertise, kWithdrawnPriority);
+  ASSERT_TRUE(f.master());
+  EXPECT_EQ(f.master()->priority, kWithdrawnPriority);
+  // Restored while last-resort master: the real priority, at once.
+  o = f.setWithdrawn(false, T0 + milliseconds(5000));
+  EXPECT_EQ(o.advertise, 190);
+  EXPECT_EQ(f.state(), State::Master);
+  EXPECT_EQ(f.adverDeadline(), T0 + milliseconds(6000));
+}
+
+TEST(Withdrawn, LastResortMasterYieldsToEveryEligibleRouter) {
+  auto lastResort = [] {
+    auto f = std::make_unique<Fsm>(params(200));
+    f->startup(T0);
+    f->setWithdrawn(true, T0);
+    f->timers(T0 + milliseconds(3990));
+    return f;
+  };
+  auto f = lastResort();
+  ASSERT_EQ(f->state(), State::Master);
+  f->advert(adv(2), T0 + milliseconds(4000));
+  EXPECT_EQ(f->state(), State::Backup) << "priority 2 beats a last-resort master";
+  f = lastResort();
+  f->advert(adv(1, "10.1.0.3"), T0 + milliseconds(4000));
+  EXPECT_EQ(f->state(), State::Backup) << "another last resort with a higher address";
+  f = lastResort();
+  f->advert(adv(1, "10.1.0.1"), T0 + milliseconds(4000));
+  EXPECT_EQ(f->state(), State::Master) << "another last resort with a lower address";
+  // Tracking changes of a withdrawn master are not advertised: it competes with 1.
+  EXPECT_FALSE(f->setPriority(150, T0 + milliseconds(4100)).advertise);
+  FsmParams p = params(120);
+  EXPECT_FALSE(f->setParams(p, T0 + milliseconds(4200)).advertise);
+  EXPECT_EQ(f->electionPriority(), kWithdrawnPriority);
+}
+
+TEST(Withdrawn, EligibleBackupTakesOverALastResortMasterEvenWithoutPreemption) {
+  Fsm f(params(100, "10.1.0.2", /*preempt=*/false));
+  f.startup(T0);
+  TimePoint t = T0;
+  for (int i = 0; i < 3; ++i) {
+    t += milliseconds(1000);
+    f.advert(adv(1), t);  // a last-resort master
+    f.timers(t);
+  }
+  EXPECT_EQ(f.state(), State::Backup);
+  EXPECT_TRUE(f.masterKnown());
+  f.timers(T0 + milliseconds(3600));
+  EXPECT_EQ(f.state(), State::Master);
+  // For contrast, RFC 5798 without preemption: a master of priority 2 is kept.
+  Fsm g(params(100, "10.1.0.2", /*preempt=*/false));
+  g.startup(T0);
+  for (int ms = 1000; ms <= 10000; ms += 1000) {
+    g.advert(adv(2), T0 + milliseconds(ms));
+    g.timers(T0 + milliseconds(ms));
+  }
+  EXPECT_EQ(g.state(), State::Backup);
+}
+
+TEST(Withdrawn, WithdrawnBackupLosesTheRaceToEveryEligibleBackup) {
+  // A master leaves (priority 0): the eligible backup (priority 10, the lowest sensible)
+  // takes over before the withdrawn one (configured 250), then the withdrawn one hears it.
+  Segment seg;
+  Fsm& master = seg.add(254, "10.1.0.4");
+  Fsm& withdrawn = seg.add(250, "10.1.0.2");
+  Fsm& eligible = seg.add(10, "10.1.0.3");
+  seg.startup(T0);
+  seg.run(T0, T0 + milliseconds(5000), [](TimePoint) {});
+  ASSERT_EQ(master.state(), State::Master);
+  TimePoint t = T0 + milliseconds(5005);
+  withdrawn.setWithdrawn(true, t);
+  seg.deliver(0, master.shutdown(t), t);
+  seg.run(t, t + milliseconds(20000), [&](TimePoint) {
+    ASSERT_NE(withdrawn.state(), State::Master);
+    ASSERT_LE(seg.masters(), 1);
+  });
+  EXPECT_EQ(eligible.state(), State::Master);
+  // Also when the master just falls silent (Master_Down timers armed with the old skew).
+  Segment seg2;
+  Fsm& m2 = seg2.add(254, "10.1.0.4");
+  Fsm& w2 = seg2.add(250, "10.1.0.2");
+  Fsm& e2 = seg2.add(10, "10.1.0.3");
+  seg2.startup(T0);
+  seg2.run(T0, T0 + milliseconds(5000), [](TimePoint) {});
+  w2.setWithdrawn(true, T0 + milliseconds(5005));
+  m2.shutdown(T0 + milliseconds(5005));  // silent: its priority 0 is lost
+  seg2.run(T0 + milliseconds(5005), T0 + milliseconds(20000), [&](TimePoint) {
+    ASSERT_NE(w2.state(), State::Master);
+  });
+  EXPECT_EQ(e2.state(), State::Master);
+}
+
+TEST(Withdrawn, EveryRouterWithdrawnLeavesExactlyOneLastResortMaster) {
+  // Hosts must keep a gateway: every ToR lost its uplinks at once.
+  Segment seg;
+  Fsm& tor1 = seg.add(200, "10.1.0.2");
+  Fsm& tor2 = seg.add(100, "10.1.0.3");
+  seg.startup(T0);
+  seg.run(T0, T0 + milliseconds(5000), [](TimePoint) {});
+  TimePoint t = T0 + milliseconds(5005);
+  seg.deliver(0, tor1.setWithdrawn(true, t), t);
+  seg.deliver(1, tor2.setWithdrawn(true, t), t);
+  std::optional<TimePoint> served;
+  seg.run(t, t + milliseconds(30000), [&](TimePoint now) {
+    ASSERT_LE(seg.masters(), 1);
+    if (!served && seg.masters() == 1) {
+      served = now;
+    }
+  });
+  ASSERT_TRUE(served);
+  // The priority 0 from tor1 started tor2's timer at the skew time of priority 1: 990 ms.
+  EXPECT_EQ(*served - t, milliseconds(990));
+  EXPECT_EQ(tor2.state(), State::Master);
+  EXPECT_EQ(tor1.state(), State::Backup);
+  EXPECT_TRUE(tor1.masterKnown());
+  // tor1's uplinks come back: it preempts the last-resort master.
+  t += milliseconds(30005);
+  tor1.setWithdrawn(false, t);
+  seg.run(t, t + milliseconds(10000), [&](TimePoint) { ASSERT_LE(seg.masters(), 1); });
+  EXPECT_EQ(tor1.state(), State::Master);
+  EXPECT_EQ(tor2.state(), State::Backup);
+}
+
+TEST(Withdrawn, StartupWhileWithdrawnWaitsAsTheLeastEligible) {
+  Fsm f(params(200));
+  f.setWithdrawn(true, T0);
+  EXPECT_EQ(f.state(), State::Initialize);
+  f.startup(T0);
+  EXPECT_EQ(f.masterDownDeadline(), T0 + milliseconds(3990));
+  f.advert(adv(50), T0 + milliseconds(1000));  // a lower master: accepted, no preemption
+  EXPECT_EQ(f.masterDownDeadline(), T0 + milliseconds(1000 + 3990));
+  EXPECT_TRUE(f.masterKnown());
 }
 
 TEST(Refresh, PeriodicAnnouncementsWhileMaster) {
