@@ -59,6 +59,9 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
       if (auto m = l->leaf("max-hosts")) {
         ic.maxHosts = static_cast<uint32_t>(std::stoul(*m));
       }
+      if (auto d = l->child("dual-attached")) {
+        ic.dualAttached = DualAttached{d->str("peer"), d->leafList("port")};
+      }
     }
     // The VRRP helper's module augments the interface with vrrp/group/virtual-address; read
     // it by node name so the learner neither depends on that module nor needs it loaded.

@@ -16,11 +16,22 @@ namespace hr::learner {
 
 enum class InjectionMethod { Zapi, KernelTable };
 
+// interface/learning/dual-attached: hosts on this interface may be attached to this switch
+// and to an MLAG/VLT peer at once (docs/host-routing.md "Dual-attached hosts").
+struct DualAttached {
+  std::string peer;                // the peer switch's name (informational)
+  std::vector<std::string> ports;  // member ports (bonds); empty = every port
+  bool operator==(const DualAttached&) const = default;
+};
+
 struct InterfaceConfig {
   std::string name;
   std::vector<Prefix> subnets;  // empty: use the interface's connected subnets
   bool learning = false;
   std::optional<uint32_t> maxHosts;
+  // Set: a live host behind (one of the ports of) this interface that another router also
+  // advertises is shared; unset: it is a conflict (the first router keeps it).
+  std::optional<DualAttached> dualAttached;
   // The network-namespace VRF whose namespace holds the interface ("" = the learner's own
   // namespace).
   std::string vrf;
