@@ -84,8 +84,12 @@ struct LearnerConfig {
   // the learner's own namespace): nullptr when the entry of that name is for another
   // namespace.
   const InterfaceConfig* interfaceIn(const std::string& name, const std::string& netnsVrf) const;
-  // When probing of a quiet host starts: hold-time minus retries x interval.
+  // When probing of a quiet host starts: hold-time minus retries x interval, minus the aging
+  // margin, so that the withdrawal (retries x interval later) falls within the hold time
+  // even when the daemon's loop runs a little late.
   std::chrono::milliseconds probeStart() const;
+  // A tenth of the probe interval, at most 100 ms.
+  std::chrono::milliseconds agingMargin() const;
 };
 
 config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& tree);
