@@ -2,7 +2,10 @@
 "Dual-attached hosts"): real FRR, hostroute_learner and fpm_client on both ToRs of
 lab/topologies/mlag.toml, one host (hm1) with a member link to each.
 
-In an eBGP fabric configured as docs/frr-config.md §2.2 prescribes and in an OSPF fabric:
+Each ToR's learner config declares br10's member port hm1 dual-attached with the other ToR as
+its peer (interface/learning/dual-attached: the explicit opt-in; without it a live host that
+another router also advertises is a conflict, not shared). In an eBGP fabric configured as
+docs/frr-config.md §2.2 prescribes and in an OSPF fabric:
 - both ToRs learn the host and settle on it as shared: both inject it with the steady shared
   distance, both advertise it, the spine has a route to the host through both ToRs;
 - over several hold times and claim windows nothing moves: the spine's BGP paths (each with
@@ -70,13 +73,19 @@ def topology(fabric):
     return topo
 
 
-def suite_config():
+PEER = {"tor1": "tor2", "tor2": "tor1"}
+
+
+def suite_config(tor):
     return {
         "frr-hostroute:hostroute": {
             "interface": [{
                 "name": "br10",
                 "subnet": [{"prefix": "10.1.0.0/24"}, {"prefix": "2001:db8:1::/64"}],
-                "learning": {"enabled": True},
+                # hm1 is the member link of the bonded server: its hosts may be shared with
+                # the MLAG peer (the peer link and any other port: never).
+                "learning": {"enabled": True,
+                             "dual-attached": {"peer": PEER[tor], "port": ["hm1"]}},
             }],
             "learning": {
                 # The peer ToR's own addresses are heard over the peer link: not hosts.
@@ -103,7 +112,7 @@ def pair(request):
         # The bond's view of the gateways: one next hop per member link.
         lab.run("hm1", "ip route add default nexthop via 10.1.0.2 dev e1 nexthop via 10.1.0.3 dev e2")
         for tor in TORS:
-            lab.start_daemon(tor, FPM, config=suite_config())
+            lab.start_daemon(tor, FPM, config=suite_config(tor))
             topics = lab.hostroutectl(tor, "show", "status", "--json", json=True)[FPM].get("topics", [])
             assert "routes" in topics, f"fpm_client on {tor} serves no host routes: topics {topics}"
             lab.start_daemon(tor, LEARNER)
@@ -235,6 +244,12 @@ def test_dual_attached_host_is_steady_and_survives_a_member_link(pair):
         r = fpm_route(lab, tor)
         assert (r["distance"], r["tag"]) == (10, 1), r  # the same attributes on both
         lab.wait_route(tor, PREFIX, protocol="table", timeout=5)
+        h = host(lab, tor)
+        # Shared because of the opt-in (its member port, its peer), never a conflict.
+        assert h["dualAttached"] == {"peer": PEER[tor], "memberPort": True}, h
+        assert not h["duplicate"], h
+        assert _counter(lab.hostroutectl(tor, "show", "counters", "--json", json=True),
+                        "mobility.remote_conflicts") == 0
     steady = spine_view(lab, fabric)
     print(f"[mlag] {fabric}: steady spine view {steady}")
     if fabric == "bgp":
