@@ -818,6 +818,14 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
   if (sameMac && samePort && h.ifindex == o.ifindex) {
     if (h.port == 0 && o.port != 0) {
       h.port = o.port;
+      if ((h.flags & FShared) != 0 && !mayShare(idx)) {
+        // Shared on trust while its port was unknown (adopted after a restart): it is not
+        // behind a member port after all.
+        h.flags &= static_cast<uint8_t>(~FShared);
+        dropSharedCheck(idx);
+        note(idx, now, EShared, 4);
+        publish(idx, 0, now, out);
+      }
     }
     alive(idx, o, now, out);
     return;
@@ -1729,7 +1737,10 @@ void HostTable::routeStatus(
   // an operator's clear). Only on a dual-attached interface: elsewhere the route goes back to
   // hold (another router's copy is then a conflict to resolve, not a peer).
   if (shared && (h.flags & FShared) == 0 && h.route == RouteState::Unknown) {
-    if (mayShare(*idx)) {
+    // A host found in the kernel's table has no port yet: on a dual-attached interface it
+    // keeps the flag until its first frame says which port it is behind.
+    bool portUnknown = h.port == 0 && dualAttachedOf(h.ifindex) != nullptr;
+    if (mayShare(*idx) || portUnknown) {
       markShared(*idx, now);
       note(*idx, now, EShared, 1);
     } else {

@@ -334,6 +334,36 @@ TEST(RemoteConflict, FpmClientsSharedModeIsNotAdoptedWithoutTheOptIn) {
   EXPECT_TRUE(g.take<PublishAction>().empty());
 }
 
+// After a restart a host found in the kernel's table has no port yet: on an interface with
+// member ports it keeps fpm_client's shared mode until a frame says where it is; behind a
+// single-attached port it is held again then.
+TEST(RemoteConflict, AdoptedSharedWithAnUnknownPortIsDecidedByItsFirstFrame) {
+  for (bool member : {true, false}) {
+    SCOPED_TRACE(member ? "behind a member port" : "behind another port");
+    Harness h(dualAttached({"p1"}));
+    Observation o;
+    o.ifindex = 10;
+    o.ip = ip(kAddr);
+    o.mac = mac(kMac);
+    o.source = Source::Neighbor;
+    o.fromDump = true;  // port 0: the kernel's table does not say
+    h.table.observe(o, h.now, h.out);
+    h.out.clear();
+    h.table.routeStatus("", ip(kAddr), RouteState::Installed, h.now, h.out, /*shared=*/true);
+    EXPECT_TRUE(host(h)["shared"].get<bool>());
+    EXPECT_TRUE(h.take<PublishAction>().empty());
+    h.see(kAddr, kMac, Source::ArpRequest, member ? 11 : 12);
+    EXPECT_EQ(host(h)["shared"].get<bool>(), member);
+    auto p = h.take<PublishAction>();
+    if (member) {
+      EXPECT_TRUE(p.empty());
+    } else {
+      ASSERT_EQ(p.size(), 1u);
+      EXPECT_EQ(p[0].flags, 0u);
+    }
+  }
+}
+
 TEST(RemoteConflict, ReloadWithoutTheOptInEndsSharing) {
   Harness h(dualAttached());
   incumbentConflict(h);
