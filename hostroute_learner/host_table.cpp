@@ -322,6 +322,10 @@ HostTable::HostTable(Counters& c) : counters_(c) {
       &c.counter("recover.recovered", "of those, hosts that answered: learned again, kept");
   cRecoverSwept_ = &c.counter(
       "recover.unanswered", "of those, hosts that did not answer: left to fpm_client's sweep");
+  cNotRevived_ = &c.counter(
+      "hosts.not_revived",
+      "kernel neighbour entries without a sign of life (STALE/DELAY/PROBE) for a withdrawn host: "
+      "not learned again from them");
   cRarp_ = &c.counter("hosts.rarp_seen", "RARP frames (hypervisor announcements) seen");
   cRarpHints_ = &c.counter(
       "mobility.rarp_hints",
@@ -792,6 +796,13 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
   Reason r = admit(o.ifindex, o.ip, o.mac, o.extLearned, &foreign);
   if (r != Reason::None) {
     refuse(o, r, now, out);
+    return;
+  }
+  if (found && hosts_[*found].state == HostState::Withdrawn && !o.confirms) {
+    // The kernel's entry for a host withdrawn here going STALE/DELAY/PROBE (the kernel still
+    // tries an address that moved away, for instance) is no sign of life: it must not bring
+    // the host back as a "move back" (a claim that would pull the fabric's traffic).
+    ++*cNotRevived_;
     return;
   }
   if (!found || hosts_[*found].state == HostState::Withdrawn) {

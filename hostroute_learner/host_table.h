@@ -535,6 +535,7 @@ class HostTable {
   Counter* cRecoverProbed_;
   Counter* cRecovered_;
   Counter* cRecoverSwept_;
+  Counter* cNotRevived_;
   Counter* cRarp_;
   Counter* cRarpHints_;
   Counter* cRarpThrottled_;

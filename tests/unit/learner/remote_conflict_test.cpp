@@ -214,6 +214,35 @@ TEST(RemoteConflict, TheOldBindingSilentStillMovesAwayAtOnce) {
   EXPECT_EQ(h.counter("mobility.remote_conflicts"), 0u);
 }
 
+// After a move away the kernel still has the host's neighbour entry and walks it through
+// STALE/DELAY/PROBE: none of that is a sign of life, and it must not bring the host back as a
+// "move back" (found by the IPv6 VM move in the lab: a claim from the old ToR, a false
+// conflict at the new one).
+TEST(RemoteConflict, AStaleKernelEntryDoesNotBringAMovedAwayHostBack) {
+  Harness h;
+  h.see(kAddr, kMac);
+  h.installed(kAddr);
+  h.advanceTo(5);
+  h.table.remoteRoute("", ip(kAddr), true, "ospf6", h.now, h.out);
+  h.advanceTo(5.3);
+  ASSERT_EQ(host(h)["reason"], "moved-away");
+  h.out.clear();
+  Observation o;
+  o.ifindex = 10;
+  o.ip = ip(kAddr);
+  o.mac = mac(kMac);
+  o.source = Source::Neighbor;
+  o.confirms = false;  // STALE, DELAY or PROBE
+  h.table.observe(o, h.now, h.out);
+  EXPECT_TRUE(h.take<PublishAction>().empty());
+  EXPECT_EQ(host(h)["state"], "withdrawn");
+  EXPECT_EQ(h.counter("hosts.not_revived"), 1u);
+  // A real sign of life (a frame, or a REACHABLE entry) does.
+  h.see(kAddr, kMac, Source::Ns);
+  ASSERT_EQ(h.take<PublishAction>().size(), 1u);
+  EXPECT_EQ(host(h)["state"], "active");
+}
+
 // A newcomer whose binding does not answer (a spoofer that only sends gratuitous ARPs) leaves
 // as moved-away; when it announces again within the hold time it is held, not claimed, so
 // that each announcement cannot pull the fabric's traffic for a claim window.
