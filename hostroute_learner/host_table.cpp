@@ -798,10 +798,11 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
     refuse(o, r, now, out);
     return;
   }
-  if (found && hosts_[*found].state == HostState::Withdrawn && !o.confirms) {
+  if (found && hosts_[*found].state == HostState::Withdrawn && !o.confirms && !o.fromDump) {
     // The kernel's entry for a host withdrawn here going STALE/DELAY/PROBE (the kernel still
     // tries an address that moved away, for instance) is no sign of life: it must not bring
-    // the host back as a "move back" (a claim that would pull the fabric's traffic).
+    // the host back as a "move back" (a claim that would pull the fabric's traffic). A dump
+    // (a netns VRF opened again, a resync) still learns what the kernel knows, unclaimed.
     ++*cNotRevived_;
     return;
   }

@@ -241,6 +241,17 @@ TEST(RemoteConflict, AStaleKernelEntryDoesNotBringAMovedAwayHostBack) {
   h.see(kAddr, kMac, Source::Ns);
   ASSERT_EQ(h.take<PublishAction>().size(), 1u);
   EXPECT_EQ(host(h)["state"], "active");
+  // A dump (a netns VRF's namespace opened again) learns what the kernel knows, unclaimed.
+  ASSERT_TRUE(h.table.clear("", ip(kAddr), "all", h.now, h.out));
+  h.see(kAddr, kMac);
+  h.advanceTo(30);  // aged out: withdrawn, remembered
+  ASSERT_EQ(host(h)["state"], "withdrawn");
+  h.out.clear();
+  o.fromDump = true;
+  h.table.observe(o, h.now, h.out);
+  auto p = h.take<PublishAction>();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].flags, 0u);
 }
 
 // A newcomer whose binding does not answer (a spoofer that only sends gratuitous ARPs) leaves
