@@ -35,6 +35,11 @@ enum Ev : uint8_t {
   EDupCleared,
   ENeighFailed,
   ERefreshed,
+  ERemoteConflict,  // arg: 1 = this router had it first (defended), 2 = newcomer (yielded)
+  ENeighRestored,   // the kernel's neighbour entry set back to the verified MAC
+  EResynced,        // a held intent went to fpm_client with a sync
+  EIntentDropped,   // an intent the publisher could not send (connection lost)
+  EArrivalSettled,  // the arrival grace ended without another router's copy
 };
 
 constexpr size_t kMaxRefused = 4096;
@@ -67,6 +72,16 @@ bool isNote(Source s) {
   return s == Source::ArpProbe || s == Source::DadNs;
 }
 
+// ELearned's arg: the source in the low bits, and how it was learned.
+constexpr uint8_t kLearnedDump = 0x80;     // the kernel's neighbour table at start-up
+constexpr uint8_t kLearnedRecover = 0x40;  // a route fpm_client held across a restart
+constexpr uint8_t kSourceMask = 0x3f;
+// EPublished's arg: HostRoute flags, and this bit when the intent waits for the next sync.
+constexpr uint8_t kPublishedHeld = 0x80;
+constexpr uint8_t kPublishedContested = 0x40;  // a contested re-arrival: held, not claimed
+// RARP hints looked at per second (each one scans the table for the MAC).
+constexpr double kRarpPerSecond = 50;
+
 }  // namespace
 
 const char* sourceName(Source s) {
@@ -89,6 +104,8 @@ const char* sourceName(Source s) {
       return "nd-unsolicited-na";
     case Source::DadNs:
       return "nd-dad";
+    case Source::Rarp:
+      return "rarp";
     case Source::Count:
       break;
   }
@@ -204,6 +221,10 @@ const char* probeReasonName(ProbeReason r) {
       return "verify-remote";
     case ProbeReason::RecheckShared:
       return "recheck-shared";
+    case ProbeReason::Recover:
+      return "recover";
+    case ProbeReason::RarpHint:
+      return "rarp-hint";
   }
   return "?";
 }
@@ -237,6 +258,9 @@ std::string toString(const Action& a) {
                             "{}{}",
                             (p->flags & kFlagClaim) ? "claim" : "",
                             (p->flags & kFlagShared) ? "shared" : ""));
+  }
+  if (const auto* n = std::get_if<NeighborAction>(&a)) {
+    return fmt::format("neigh replace if{} {} lladdr {}", n->ifindex, n->ip.str(), n->mac.str());
   }
   const auto& l = std::get<LogAction>(a);
   return fmt::format("log {} {}", l.warn ? "warn" : "info", l.text);
@@ -276,6 +300,38 @@ HostTable::HostTable(Counters& c) : counters_(c) {
       "mobility.shared_rechecks", "quiet shared hosts re-checked by a probe out of their port");
   cSharedLost_ = &c.counter(
       "mobility.shared_lost", "shared hosts withdrawn: no answer out of their port here any more");
+  cRemoteConflicts_ = &c.counter(
+      "mobility.remote_conflicts",
+      "conflicts across the fabric: a live host here that another router advertises too, on an "
+      "interface that is not dual-attached (also counted in mobility.conflicts)");
+  cDefended_ = &c.counter(
+      "mobility.conflicts_defended",
+      "remote conflicts where this router had the host first: kept and re-claimed");
+  cYielded_ = &c.counter(
+      "mobility.conflicts_yielded",
+      "remote conflicts where this router is the newcomer (or both kept defending): yielded, "
+      "its held route not advertised");
+  cNeighRestores_ = &c.counter(
+      "mobility.neighbor_restores",
+      "kernel neighbour entries set back to a verified binding after a conflicting "
+      "announcement");
+  cRecoverProbed_ = &c.counter(
+      "recover.probed",
+      "routes fpm_client held across a learner restart that the learner did not know: probed");
+  cRecovered_ =
+      &c.counter("recover.recovered", "of those, hosts that answered: learned again, kept");
+  cRecoverSwept_ = &c.counter(
+      "recover.unanswered", "of those, hosts that did not answer: left to fpm_client's sweep");
+  cNotRevived_ = &c.counter(
+      "hosts.not_revived",
+      "kernel neighbour entries without a sign of life (STALE/DELAY/PROBE) for a withdrawn host: "
+      "not learned again from them");
+  cRarp_ = &c.counter("hosts.rarp_seen", "RARP frames (hypervisor announcements) seen");
+  cRarpHints_ = &c.counter(
+      "mobility.rarp_hints",
+      "hosts a RARP pointed at: refreshed, verified on a new port, or probed if withdrawn");
+  cRarpThrottled_ =
+      &c.counter("mobility.rarp_throttled", "RARP frames not looked at (more than 50 a second)");
   cArpProbes_ = &c.counter(
       "admission.arp_probes_seen",
       "RFC 5227 ARP probes (sender 0.0.0.0) seen: noted, never learned");
@@ -364,7 +420,41 @@ void HostTable::recheckAll(TimePoint now, Actions& out) {
       continue;
     }
     h.flags = static_cast<uint8_t>(foreign ? (h.flags | FForeign) : (h.flags & ~FForeign));
+    if ((h.flags & FShared) != 0 && !mayShare(i)) {
+      // No longer on a dual-attached interface (or member port): held again, so that another
+      // router's copy is a move signal (or a conflict) once more.
+      h.flags &= static_cast<uint8_t>(~FShared);
+      dropSharedCheck(i);
+      note(i, now, EShared, 4);
+      out.push_back(LogAction{
+          false,
+          fmt::format(
+              "event=host_shared_dropped {} reason=\"not dual-attached here\"", logKey(i))});
+      publish(i, 0, now, out);
+    }
   }
+}
+
+const DualAttached* HostTable::dualAttachedOf(int ifindex) const {
+  const auto* a = ifAdmit(ifindex);
+  if (a == nullptr || a->icfg == nullptr || !a->icfg->dualAttached) {
+    return nullptr;
+  }
+  return &*a->icfg->dualAttached;
+}
+
+bool HostTable::mayShare(uint32_t idx) const {
+  const auto& h = hosts_[idx];
+  const auto* d = dualAttachedOf(h.ifindex);
+  if (d == nullptr) {
+    return false;
+  }
+  if (d->ports.empty()) {
+    return true;
+  }
+  // Only behind one of the member ports (a host on a single-attached port is never shared).
+  return h.port != 0 &&
+         std::find(d->ports.begin(), d->ports.end(), ifs_.name(h.port)) != d->ports.end();
 }
 
 // ---- admission -----------------------------------------------------------------------------
@@ -594,6 +684,8 @@ void HostTable::releaseSlot(uint32_t idx) {
     claimGrace_.erase(g);
   }
   dropSharedCheck(idx);
+  held_.erase(idx);
+  remoteProto_.erase(idx);
   h = Host{};
   free_.push_back(idx);
 }
@@ -636,8 +728,9 @@ void HostTable::note(
   }
   auto& h = hosts_[idx];
   Event* base = timelineOf(idx);
-  if (h.tlSize > 0 && (kind == ESeen || kind == EFrozenIgnored || kind == EDadProbe ||
-                       kind == EProbe || kind == ERoute)) {
+  if (h.tlSize > 0 &&
+      (kind == ESeen || kind == EFrozenIgnored || kind == EDadProbe || kind == EProbe ||
+       kind == ERoute || kind == ENeighRestored || kind == ERemoteConflict)) {
     Event& last = base[(h.tlHead + tlLen_ - 1) % tlLen_];
     if (last.kind == kind && last.arg == arg && (kind != EProbe ? last.aux == aux : true) &&
         last.count < UINT16_MAX) {
@@ -675,12 +768,16 @@ void HostTable::noteMac(
 void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
   ++*cObservations_;
   bool isArp = o.source == Source::ArpRequest || o.source == Source::ArpReply ||
-               o.source == Source::Garp || o.source == Source::ArpProbe;
+               o.source == Source::Garp || o.source == Source::ArpProbe || o.source == Source::Rarp;
   bool isNd = o.source == Source::Ns || o.source == Source::Na ||
               o.source == Source::UnsolicitedNa || o.source == Source::DadNs;
   if ((o.source == Source::Neighbor && !cfg_.sourceNeighborTable) || (isArp && !cfg_.sourceArp) ||
       (isNd && !cfg_.sourceNd)) {
     ++*cRefusedEvents_;
+    return;
+  }
+  if (o.source == Source::Rarp) {
+    rarp(o, now, out);
     return;
   }
   const auto* ia = ifAdmit(o.ifindex);
@@ -699,6 +796,14 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
   Reason r = admit(o.ifindex, o.ip, o.mac, o.extLearned, &foreign);
   if (r != Reason::None) {
     refuse(o, r, now, out);
+    return;
+  }
+  if (found && hosts_[*found].state == HostState::Withdrawn && !o.confirms && !o.fromDump) {
+    // The kernel's entry for a host withdrawn here going STALE/DELAY/PROBE (the kernel still
+    // tries an address that moved away, for instance) is no sign of life: it must not bring
+    // the host back as a "move back" (a claim that would pull the fabric's traffic). A dump
+    // (a netns VRF opened again, a resync) still learns what the kernel knows, unclaimed.
+    ++*cNotRevived_;
     return;
   }
   if (!found || hosts_[*found].state == HostState::Withdrawn) {
@@ -725,6 +830,14 @@ void HostTable::observe(const Observation& o, TimePoint now, Actions& out) {
   if (sameMac && samePort && h.ifindex == o.ifindex) {
     if (h.port == 0 && o.port != 0) {
       h.port = o.port;
+      if ((h.flags & FShared) != 0 && !mayShare(idx)) {
+        // Shared on trust while its port was unknown (adopted after a restart): it is not
+        // behind a member port after all.
+        h.flags &= static_cast<uint8_t>(~FShared);
+        dropSharedCheck(idx);
+        note(idx, now, EShared, 4);
+        publish(idx, 0, now, out);
+      }
     }
     alive(idx, o, now, out);
     return;
@@ -738,10 +851,28 @@ void HostTable::learn(
   bool returning = h.state == HostState::Withdrawn;
   bool movedBack = returning && h.reason == Reason::MovedAway;
   bool wasShared = returning && (h.flags & FWasShared) != 0;
+  // It left here as the newcomer of a conflict (another router had it first and kept it)
+  // and is back within the hold time: announced held, not claimed, so that a spoofer's
+  // repeated announcements cannot pull the fabric's traffic each time. It takes over only
+  // once the first router no longer advertises it.
+  bool contestedReturn =
+      movedBack && (h.flags & FContested) != 0 && now - h.lastSeen < cfg_.holdTime;
   if (returning && (h.flags & FFrozen) != 0 && (h.mac != o.mac || h.ifindex != o.ifindex)) {
     ++*cFrozenIgnored_;
     noteMac(idx, now, EFrozenIgnored, static_cast<uint8_t>(o.source), o.mac);
     return;
+  }
+  // A route fpm_client held across a learner restart, and the host answered: it was here.
+  bool recovered = false;
+  bool recoveredShared = false;
+  bool recoveredRemote = false;
+  if (auto r = recovering_.find(Key{h.vrf, h.ip}); r != recovering_.end()) {
+    recovered = true;
+    recoveredShared = r->second.shared;
+    recoveredRemote = r->second.remote;
+    recoverQ_.erase({r->second.next, r->first});
+    recovering_.erase(r);
+    ++*cRecovered_;
   }
   listRemove(idx);
   if (!returning) {
@@ -753,9 +884,11 @@ void HostTable::learn(
   h.state = HostState::Active;
   h.reason = Reason::Learned;
   h.route = RouteState::Unknown;
+  h.installedHere = 0;
   h.probes = 0;
   h.lastSeen = now;
-  h.flags = static_cast<uint8_t>((h.flags & FFrozen) | (foreign ? FForeign : 0));
+  h.flags = static_cast<uint8_t>(
+      (h.flags & FFrozen) | (foreign ? FForeign : 0) | (contestedReturn ? FContested : 0));
   listPush(LActive, idx);
   ++perIf_[h.ifindex];
   ++live_;
@@ -765,39 +898,51 @@ void HostTable::learn(
       idx,
       now,
       ELearned,
-      static_cast<uint8_t>(static_cast<uint8_t>(o.source) | (o.fromDump ? 0x80 : 0)),
+      static_cast<uint8_t>(
+          static_cast<uint8_t>(o.source) | (o.fromDump ? kLearnedDump : 0) |
+          (recovered ? kLearnedRecover : 0)),
       static_cast<uint32_t>(o.port != 0 ? o.port : o.ifindex));
   out.push_back(LogAction{
       false,
       fmt::format(
-          "event=host_learned {} source={}{}{}",
+          "event=host_learned {} source={}{}{}{}{}{}",
           logKey(idx),
           sourceName(o.source),
           foreign ? " foreign=yes" : "",
           movedBack ? " moved_back=yes" : "",
-          wasShared ? " shared=yes" : "")});
+          wasShared ? " shared=yes" : "",
+          recovered ? " recovered=yes" : "",
+          contestedReturn ? " contested=yes" : "")});
   if (movedBack) {
     recordMove(idx, true, now, out);
   }
-  if (wasShared) {
+  if ((wasShared || recoveredShared) && mayShare(idx)) {
     // It left while shared (its link here failed) and is back: shared again at once. A claim
     // that relaxes to hold would yield to the other router's copy and withdraw ours until
-    // the remote signal is verified: a flap of the route the fabric sees.
+    // the remote signal is verified: a flap of the route the fabric sees. (Recovered: the
+    // route fpm_client held was shared.)
     markShared(idx, now);
-    note(idx, now, EShared, 2);
+    note(idx, now, EShared, wasShared ? 2 : 1);
+  }
+  if (recoveredRemote) {
+    // fpm_client's snapshot said another router's copy is selected here: ours was held and
+    // losing before the restart, so this router is the newcomer.
+    h.flags |= FRemote | FContested;
   }
   // A host that just appeared (new, or back from another router) is announced as a claim:
   // fpm_client turns that into the move signal (docs/host-routing.md). Hosts found in the
-  // kernel table at start-up were here already.
-  publish(idx, o.fromDump ? 0 : kFlagClaim, now, out);
-  if (!o.fromDump) {
-    TimePoint until = now + kClaimGrace;
-    if (auto g = claimGrace_.find(idx); g != claimGrace_.end()) {
-      delTimer(g->second, idx, TGrace);
-    }
-    claimGrace_[idx] = until;
-    addTimer(until, idx, TGrace);
+  // kernel table at start-up, or recovered from fpm_client's routes, were here already.
+  bool claim = !o.fromDump && !recovered && !contestedReturn;
+  publish(idx, claim ? kFlagClaim : 0, now, out, contestedReturn ? kPublishedContested : 0);
+  // The arrival grace: another router's route reported meanwhile was there before (the old
+  // location being replaced, or a conflict where this router is the newcomer); it is checked
+  // when the grace ends.
+  TimePoint until = now + kClaimGrace;
+  if (auto g = claimGrace_.find(idx); g != claimGrace_.end()) {
+    delTimer(g->second, idx, TGrace);
   }
+  claimGrace_[idx] = until;
+  addTimer(until, idx, TGrace);
 }
 
 void HostTable::alive(uint32_t idx, const Observation& o, TimePoint now, Actions& out) {
@@ -858,6 +1003,12 @@ void HostTable::otherBinding(uint32_t idx, const Observation& o, TimePoint now, 
       d != dups_.end() && d->second.mac == o.mac && now < d->second.recheckAt) {
     d->second.lastSeen = now;
     ++d->second.count;
+    if (o.source == Source::Neighbor) {
+      // Its announcement pointed the kernel's neighbour entry at it again: set it back to
+      // the binding verified moments ago (the route's next hop is the bridge, so the
+      // kernel's entry decides where the host's traffic goes).
+      restoreNeighbor(idx, now, out);
+    }
     return;  // a known duplicate keeps announcing: re-checked now and then, not per packet
   }
   startVerify(idx, VerifyKind::Move, &o, now, out);
@@ -940,22 +1091,27 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
     return;
   }
   if (v.kind == VerifyKind::Remote) {
-    if (answered) {
-      // Still here while another router advertises it: dual-attached (MLAG/VLT) or a
-      // duplicate across the fabric. Keep it, never re-claim; announce it as shared so both
+    if (answered && mayShare(idx)) {
+      // Still here while another router advertises it, on a dual-attached interface: the
+      // MLAG/VLT peer has it too. Keep it, never re-claim; announce it as shared so both
       // routers keep a steady route (docs/host-routing.md) instead of oscillating.
       if ((h.flags & FShared) == 0) {
         ++*cShared_;
         note(idx, now, EShared);
+        const auto* d = dualAttachedOf(h.ifindex);
         out.push_back(LogAction{
             true,
             fmt::format(
-                "event=host_shared {} action=\"kept: still answers while another router "
+                "event=host_shared {} peer={} action=\"kept: still answers while another router "
                 "advertises it\"",
-                logKey(idx))});
+                logKey(idx),
+                d != nullptr ? d->peer : std::string("-"))});
         markShared(idx, now);
         publish(idx, kFlagShared, now, out);
       }
+    } else if (answered) {
+      // Still here while another router advertises it, and not dual-attached: a conflict.
+      remoteConflict(idx, now, out);
     } else {
       out.push_back(
           LogAction{false, fmt::format("event=host_moved_away {} action=withdrawn", logKey(idx))});
@@ -984,7 +1140,11 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
       addTimer(d.lastSeen + cfg_.holdTime, idx, TDuplicate);
     }
     gDuplicates_->set(dups_.size());
+    d.remote = false;
     noteMac(idx, now, EConflict, static_cast<uint8_t>(v.source), v.mac);
+    if (v.mac != h.mac) {
+      restoreNeighbor(idx, now, out);
+    }
     out.push_back(LogAction{
         true,
         fmt::format(
@@ -1044,6 +1204,270 @@ void HostTable::finishVerify(uint32_t idx, bool answered, TimePoint now, Actions
   if (routeChanges) {
     publish(idx, (h.flags & FShared) ? kFlagShared : 0, now, out);
   }
+}
+
+HostTable::Duplicate& HostTable::flagDuplicate(uint32_t idx, TimePoint now) {
+  auto& h = hosts_[idx];
+  auto& d = dups_[idx];
+  if (d.count == 0) {
+    d.since = now;
+  }
+  d.lastSeen = now;
+  ++d.count;
+  if ((h.flags & FDuplicate) == 0) {
+    h.flags |= FDuplicate;
+    addTimer(d.lastSeen + cfg_.holdTime, idx, TDuplicate);
+  }
+  gDuplicates_->set(dups_.size());
+  return d;
+}
+
+void HostTable::clearDuplicate(uint32_t idx) {
+  if (auto d = dups_.find(idx); d != dups_.end()) {
+    delTimer(d->second.lastSeen + cfg_.holdTime, idx, TDuplicate);
+    dups_.erase(d);
+    gDuplicates_->set(dups_.size());
+  }
+  hosts_[idx].flags &= static_cast<uint8_t>(~FDuplicate);
+}
+
+// A live host here that another router advertises too, on an interface that is not
+// dual-attached: two hosts claim one address across the fabric (a spoofer behind another
+// ToR, or a misconfigured duplicate). The router that had the host first keeps it: it
+// re-claims the route (the claim distance beats the newcomer's copy here and the claim goes
+// out again), and the newcomer's router, once its own claim relaxed to hold, finds the first
+// router's copy selected over its held route and yields: its route is then not advertised.
+// Who came first: the newcomer is the router where another router's route was already there
+// when the host arrived (FContested, docs/host-routing.md "Duplicates across the fabric").
+void HostTable::remoteConflict(uint32_t idx, TimePoint now, Actions& out) {
+  auto& h = hosts_[idx];
+  ++*cConflicts_;
+  ++*cRemoteConflicts_;
+  bool existed = dups_.count(idx) != 0 && dups_[idx].remote;
+  auto& d = flagDuplicate(idx, now);
+  if (!existed) {
+    d.defenses = 0;
+    d.ifindex = 0;
+    d.port = 0;
+    d.mac = MacAddress{};
+  }
+  d.remote = true;
+  d.recheckAt = now;
+  if (auto p = remoteProto_.find(idx); p != remoteProto_.end()) {
+    d.protocol = p->second;
+  }
+  bool newcomer = (h.flags & FContested) != 0;
+  if (!newcomer) {
+    d.defenses = d.lastDefense != TimePoint{} && now - d.lastDefense < kDefendRepeat
+                     ? static_cast<uint16_t>(d.defenses + 1)
+                     : uint16_t{1};
+    if (d.defenses > kMaxDefenses) {
+      // Both routers keep answering and defending: neither knew of the other when it
+      // learned the host. One of them has to stop, and this one got here first.
+      newcomer = true;
+      h.flags |= FContested;
+      out.push_back(LogAction{
+          true,
+          fmt::format(
+              "event=host_duplicate_tiebreak {} defenses={} action=\"yielding: the other router "
+              "keeps defending too\"",
+              logKey(idx),
+              d.defenses - 1)});
+    }
+  }
+  d.newcomer = newcomer;
+  note(idx, now, ERemoteConflict, newcomer ? 2 : 1);
+  if (newcomer) {
+    ++*cYielded_;
+    out.push_back(LogAction{
+        true,
+        fmt::format(
+            "event=host_duplicate {} newcomer=this-router other_router_protocol={} "
+            "action=\"yielded: another router had it first and keeps it; ours stays held, not "
+            "advertised\"",
+            logKey(idx),
+            d.protocol.empty() ? std::string("-") : d.protocol)});
+    return;
+  }
+  ++*cDefended_;
+  d.lastDefense = now;
+  out.push_back(LogAction{
+      true,
+      fmt::format(
+          "event=host_duplicate {} newcomer=other-router other_router_protocol={} "
+          "action=\"kept the first: re-claimed\"",
+          logKey(idx),
+          d.protocol.empty() ? std::string("-") : d.protocol)});
+  publish(idx, kFlagClaim, now, out);
+}
+
+void HostTable::restoreNeighbor(uint32_t idx, TimePoint now, Actions& out) {
+  const auto& h = hosts_[idx];
+  ++*cNeighRestores_;
+  note(idx, now, ENeighRestored);
+  out.push_back(NeighborAction{h.ifindex, h.ip, h.mac});
+}
+
+// RARP (RFC 903) carries no IP address: hypervisors broadcast one from a VM's MAC right
+// after a live migration. Every host with that MAC: where it already is, a sign of life; on
+// another port or interface here, a move to verify (its current binding is probed);
+// withdrawn here (it left, for instance to another router, and may be back), probed on the
+// port the RARP came in on, if its address is admitted there. An answer does the rest.
+void HostTable::rarp(const Observation& o, TimePoint now, Actions& out) {
+  ++*cRarp_;
+  double dt = std::chrono::duration<double>(now - rarpRefill_).count();
+  if (dt > 0) {
+    rarpTokens_ = std::min(kRarpPerSecond, rarpTokens_ + dt * kRarpPerSecond);
+    rarpRefill_ = now;
+  }
+  if (rarpTokens_ < 1) {
+    ++*cRarpThrottled_;
+    return;
+  }
+  rarpTokens_ -= 1;
+  if (o.mac.isZero() || o.mac.isMulticast()) {
+    return;
+  }
+  std::vector<uint32_t> hits;
+  for (uint32_t i = 0; i < hosts_.size(); ++i) {
+    if (hosts_[i].state != HostState::Free && hosts_[i].mac == o.mac) {
+      hits.push_back(i);
+    }
+  }
+  for (uint32_t i : hits) {
+    auto& h = hosts_[i];
+    ++*cRarpHints_;
+    Observation x = o;
+    x.ip = h.ip;
+    if (h.state == HostState::Withdrawn) {
+      bool foreign = false;
+      const auto* ia = ifAdmit(o.ifindex);
+      if ((h.flags & FFrozen) == 0 && ia != nullptr && ia->vrf == h.vrf &&
+          admit(o.ifindex, h.ip, o.mac, false, &foreign) == Reason::None &&
+          emitProbe(
+              h.ip,
+              &h.mac,
+              o.ifindex,
+              o.port != 0 ? o.port : o.ifindex,
+              ProbeReason::RarpHint,
+              out)) {
+        note(
+            i,
+            now,
+            EProbe,
+            static_cast<uint8_t>(ProbeReason::RarpHint),
+            static_cast<uint32_t>(o.port != 0 ? o.port : o.ifindex));
+      }
+      continue;
+    }
+    bool samePort = h.port == 0 || o.port == 0 || h.port == o.port;
+    if (h.ifindex == o.ifindex && samePort) {
+      alive(i, x, now, out);
+    } else {
+      otherBinding(i, x, now, out);
+    }
+  }
+}
+
+void HostTable::recover(const std::vector<HeldRoute>& routes, TimePoint now, Actions& out) {
+  for (const auto& r : routes) {
+    uint16_t v = vrfIndex(r.vrf);
+    Key k{v, r.ip};
+    if (index_.count(k) != 0 || recovering_.count(k) != 0) {
+      continue;  // known (live, or withdrawn on purpose), or being checked
+    }
+    Recover rc;
+    rc.shared = r.shared;
+    for (const auto& [ifindex, info] : ifs_.all()) {
+      const auto* a = ifAdmit(ifindex);
+      if (a == nullptr || a->vrf != v || a->icfg == nullptr || !a->icfg->learning) {
+        continue;
+      }
+      bool foreign = false;
+      // Any unicast MAC will do for the admission of the address alone.
+      if (admit(ifindex, r.ip, MacAddress({0x02, 0, 0, 0, 0, 1}), false, &foreign) ==
+          Reason::None) {
+        rc.ifindexes.push_back(ifindex);
+      }
+    }
+    if (rc.ifindexes.empty()) {
+      continue;  // not admitted anywhere now: the sweep removes it
+    }
+    rc.first = now;
+    rc.next = now;
+    recoverQ_.insert({rc.next, k});
+    recovering_.emplace(k, std::move(rc));
+  }
+  recoverStep(now, out);
+}
+
+// Each held route's host is asked twice within verify-time (broadcast ARP / multicast NS on
+// every interface that admits it, within the probe budget); no answer by then: given up.
+void HostTable::recoverStep(TimePoint now, Actions& out) {
+  while (!recoverQ_.empty() && recoverQ_.begin()->first <= now) {
+    auto [at, k] = *recoverQ_.begin();
+    auto it = recovering_.find(k);
+    if (it == recovering_.end() || it->second.next != at) {
+      recoverQ_.erase(recoverQ_.begin());
+      continue;
+    }
+    auto& rc = it->second;
+    if (rc.probes >= 2) {
+      if (now >= rc.first + cfg_.verifyTime) {
+        recoverQ_.erase(recoverQ_.begin());
+        ++*cRecoverSwept_;
+        out.push_back(LogAction{
+            false,
+            fmt::format(
+                "event=host_not_recovered vrf={} addr={} action=\"left to fpm_client's sweep: "
+                "no answer\"",
+                vrfName(k.vrf).empty() ? "default" : vrfName(k.vrf),
+                k.ip.str())});
+        recovering_.erase(it);
+        continue;
+      }
+    } else {
+      if (tokens_ < 1) {
+        ++*cProbeDeferred_;
+        break;  // the budget: tick() comes back when a token is there
+      }
+      if (rc.probes == 0) {
+        rc.first = now;
+        ++*cRecoverProbed_;
+      }
+      for (int ifindex : rc.ifindexes) {
+        emitProbe(k.ip, nullptr, ifindex, ifindex, ProbeReason::Recover, out);
+      }
+      ++rc.probes;
+    }
+    recoverQ_.erase(recoverQ_.begin());
+    rc.next = rc.probes < 2 ? rc.first + cfg_.verifyTime / 2 : rc.first + cfg_.verifyTime;
+    recoverQ_.insert({rc.next, k});
+  }
+}
+
+void HostTable::setSouthbound(bool connected, TimePoint) {
+  southbound_ = connected;
+}
+
+void HostTable::syncSent(TimePoint now) {
+  for (uint32_t idx : held_) {
+    const auto& h = hosts_[idx];
+    if (h.state == HostState::Active || h.state == HostState::Probing) {
+      note(idx, now, EResynced);
+    }
+  }
+  held_.clear();
+}
+
+void HostTable::intentDropped(const std::string& vrf, const IpAddress& ip, TimePoint now) {
+  auto v = findVrf(vrf);
+  auto idx = v ? find(*v, ip) : std::nullopt;
+  if (!idx) {
+    return;
+  }
+  note(*idx, now, EIntentDropped);
+  held_.insert(*idx);
 }
 
 void HostTable::recordMove(uint32_t idx, bool mayFreeze, TimePoint now, Actions& out) {
@@ -1163,10 +1587,17 @@ void HostTable::withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out) 
   // shared when it is learned again.
   bool rememberShared =
       (h.flags & FShared) != 0 && (why == Reason::Aged || why == Reason::InterfaceGone);
+  // A newcomer of a conflict that left (its binding stopped answering once the first router
+  // defended): a quick return is announced held, not claimed (learn()).
+  bool rememberContested = (h.flags & FContested) != 0 && why == Reason::MovedAway;
   dropSharedCheck(idx);
+  held_.erase(idx);
   h.flags &= static_cast<uint8_t>(FFrozen | FForeign);
   if (rememberShared) {
     h.flags |= FWasShared;
+  }
+  if (rememberContested) {
+    h.flags |= FContested;
   }
   h.state = HostState::Withdrawn;
   h.reason = why;
@@ -1185,7 +1616,8 @@ void HostTable::withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out) 
   }
 }
 
-void HostTable::publish(uint32_t idx, uint32_t flags, TimePoint now, Actions& out) {
+void HostTable::publish(
+    uint32_t idx, uint32_t flags, TimePoint now, Actions& out, uint8_t noteBits) {
   auto& h = hosts_[idx];
   PublishAction p;
   p.add = true;
@@ -1196,25 +1628,41 @@ void HostTable::publish(uint32_t idx, uint32_t flags, TimePoint now, Actions& ou
   p.mac = h.mac;
   p.flags = flags | ((h.flags & FShared) ? kFlagShared : 0);
   h.flags |= FPublished;
-  note(idx, now, EPublished, static_cast<uint8_t>(p.flags));
+  // While fpm_client is away the publisher drops intents and the next sync carries the
+  // table: say so, rather than "injected".
+  if (!southbound_) {
+    noteBits |= kPublishedHeld;
+    held_.insert(idx);
+  } else {
+    held_.erase(idx);
+  }
+  note(idx, now, EPublished, static_cast<uint8_t>(p.flags | noteBits));
   out.push_back(std::move(p));
 }
 
-bool HostTable::sendProbe(
-    uint32_t idx, ProbeReason why, int sendIfindex, TimePoint now, Actions& out) {
-  auto& h = hosts_[idx];
-  const auto* iface = ifs_.get(h.ifindex);
+bool HostTable::emitProbe(
+    const IpAddress& target,
+    const MacAddress* dst,
+    int l3,
+    int sendIfindex,
+    ProbeReason why,
+    Actions& out) {
+  const auto* iface = ifs_.get(l3);
   if (iface == nullptr || !iface->up || !iface->mac) {
     return false;
   }
   ProbeAction p;
   p.sendIfindex = sendIfindex;
-  p.ifindex = h.ifindex;
-  p.target = h.ip;
-  p.dstMac = h.mac;
+  p.ifindex = l3;
+  p.target = target;
+  if (dst != nullptr) {
+    p.dstMac = *dst;
+  } else {
+    p.broadcast = true;
+  }
   p.srcMac = *iface->mac;
   p.reason = why;
-  p.src = h.ip.isV4() ? IpAddress::v4(uint32_t{0}) : IpAddress::v6({});
+  p.src = target.isV4() ? IpAddress::v4(uint32_t{0}) : IpAddress::v6({});
   // The switch's own address on that interface: in the host's subnet if possible, never a
   // gateway/anycast address (another router would take the answer). IPv6 falls back to the
   // link-local address; with none, an RFC 5227 probe / DAD-form NS.
@@ -1222,14 +1670,14 @@ bool HostTable::sendProbe(
   int bestScore = 0;
   for (const auto& a : iface->addresses) {
     const auto& ip = a.address();
-    if (ip.family() != h.ip.family()) {
+    if (ip.family() != target.family()) {
       continue;
     }
     if (std::find(cfg_.gatewayAddresses.begin(), cfg_.gatewayAddresses.end(), ip) !=
         cfg_.gatewayAddresses.end()) {
       continue;
     }
-    int score = a.contains(h.ip) ? 3 : (ip.isLinkLocal() ? 2 : 1);
+    int score = a.contains(target) ? 3 : (ip.isLinkLocal() ? 2 : 1);
     if (score > bestScore) {
       bestScore = score;
       best = &ip;
@@ -1239,13 +1687,22 @@ bool HostTable::sendProbe(
     p.src = *best;
   }
   ++*cProbes_;
+  tokens_ -= 1;
+  out.push_back(p);
+  return true;
+}
+
+bool HostTable::sendProbe(
+    uint32_t idx, ProbeReason why, int sendIfindex, TimePoint now, Actions& out) {
+  auto& h = hosts_[idx];
+  if (!emitProbe(h.ip, &h.mac, h.ifindex, sendIfindex, why, out)) {
+    return false;
+  }
   if (why == ProbeReason::Aging) {
     note(idx, now, EProbe, static_cast<uint8_t>(why), h.probes + 1u);
   } else {
     note(idx, now, EProbe, static_cast<uint8_t>(why), static_cast<uint32_t>(sendIfindex));
   }
-  tokens_ -= 1;
-  out.push_back(p);
   return true;
 }
 
@@ -1269,7 +1726,12 @@ void HostTable::neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, 
 }
 
 void HostTable::routeStatus(
-    const std::string& vrf, const IpAddress& ip, RouteState st, TimePoint now, bool shared) {
+    const std::string& vrf,
+    const IpAddress& ip,
+    RouteState st,
+    TimePoint now,
+    Actions& out,
+    bool shared) {
   auto v = findVrf(vrf);
   if (!v) {
     return;
@@ -1284,10 +1746,22 @@ void HostTable::routeStatus(
   }
   // fpm_client injects it as shared and this table does not know (the learner restarted):
   // adopt the flag, from the first status heard for the host only (a later one may predate
-  // an operator's clear).
+  // an operator's clear). Only on a dual-attached interface: elsewhere the route goes back to
+  // hold (another router's copy is then a conflict to resolve, not a peer).
   if (shared && (h.flags & FShared) == 0 && h.route == RouteState::Unknown) {
-    markShared(*idx, now);
-    note(*idx, now, EShared, 1);
+    // A host found in the kernel's table has no port yet: on a dual-attached interface it
+    // keeps the flag until its first frame says which port it is behind.
+    bool portUnknown = h.port == 0 && dualAttachedOf(h.ifindex) != nullptr;
+    if (mayShare(*idx) || portUnknown) {
+      markShared(*idx, now);
+      note(*idx, now, EShared, 1);
+    } else {
+      note(*idx, now, EShared, 4);
+      publish(*idx, 0, now, out);
+    }
+  }
+  if (st == RouteState::Installed) {
+    h.installedHere = 1;
   }
   if (h.route == st) {
     return;
@@ -1311,34 +1785,79 @@ void HostTable::remoteRoute(
   }
   auto idx = find(*v, ip);
   if (!idx) {
+    // A route fpm_client held across a restart, being checked: remember whether another
+    // router's copy is the one selected (then this router was the losing newcomer).
+    if (auto r = recovering_.find(Key{*v, ip}); r != recovering_.end()) {
+      r->second.remote = present;
+    }
     return;
   }
   auto& h = hosts_[*idx];
   if (h.state == HostState::Withdrawn) {
     return;
   }
-  note(*idx, now, ERemote, present ? 1 : ((h.flags & FShared) != 0 ? 2 : 0));
+  auto g = claimGrace_.find(*idx);
+  bool arriving = g != claimGrace_.end() && now < g->second;
+  auto d = dups_.find(*idx);
+  bool remoteDup = d != dups_.end() && d->second.remote;
+  if (present && h.installedHere == 0 && (h.flags & FShared) == 0) {
+    // Another router's copy is selected here before ours was ever installed since the host
+    // arrived: that router advertised it when it arrived here (fpm_client reports such a
+    // copy with the new intent, or in its snapshot after a restart): the old location a move
+    // replaces, or, if both turn out to answer, the router that had it first. A copy that
+    // shows up after ours was installed is someone arriving after us.
+    h.flags |= FContested;
+  }
+  bool onArrival = present && arriving && (h.flags & FContested) != 0;
+  note(*idx, now, ERemote, present ? (onArrival ? 3 : 1) : ((h.flags & FShared) != 0 ? 2 : 0));
   if (!present) {
     // A shared host stays shared: its steady route beats the other router's copy in zebra,
     // which then stops reporting that copy (it is hidden, not gone).
     h.flags &= static_cast<uint8_t>(~FRemote);
+    if (remoteDup && d->second.newcomer) {
+      // The router that had it first no longer advertises it: our held route is selected
+      // and advertised now; the conflict is over.
+      clearDuplicate(*idx);
+      h.flags &= static_cast<uint8_t>(~FContested);
+      note(*idx, now, EDupCleared, 2);
+      out.push_back(LogAction{
+          false,
+          fmt::format(
+              "event=host_duplicate_cleared {} reason=\"the first router no longer advertises "
+              "it\"",
+              logKey(*idx))});
+    }
     return;
   }
   ++*cRemoteSignals_;
   h.flags |= FRemote;
+  remoteProto_[*idx] = protocol;
+  if (remoteDup) {
+    d->second.lastSeen = now;
+    d->second.protocol = protocol;
+  }
   if ((h.flags & FShared) != 0) {
     return;  // the other router of the pair: expected; the shared recheck watches the host
   }
+  if (remoteDup && d->second.newcomer) {
+    return;  // yielded already: the first router's copy is expected
+  }
   out.push_back(LogAction{
       false,
-      fmt::format("event=host_remote_route {} protocol={} action=verify", logKey(*idx), protocol)});
+      fmt::format(
+          "event=host_remote_route {} protocol={} action={}",
+          logKey(*idx),
+          protocol,
+          (h.flags & FFrozen) != 0 ? "ignored_frozen"
+          : onArrival              ? "verify_when_the_arrival_grace_ends"
+                                   : "verify")});
   if ((h.flags & FFrozen) != 0) {
     ++*cFrozenIgnored_;
     return;  // frozen where it is: only aging can remove it
   }
-  if (auto g = claimGrace_.find(*idx); g != claimGrace_.end() && now < g->second) {
-    // The host arrived here moments ago and its claim is still spreading: the other
-    // router's copy is the old location, not a second one. Checked when the grace ends.
+  if (onArrival) {
+    // The host arrived here moments ago while another router had it: that copy is the old
+    // location its claim replaces, not a second one. Checked when the grace ends.
     return;
   }
   if (verify_.count(*idx) == 0) {
@@ -1350,6 +1869,7 @@ void HostTable::remoteRoute(
 
 void HostTable::tick(TimePoint now, Actions& out) {
   refill(now);
+  recoverStep(now, out);
   // Verifications, duplicate and freeze expiries.
   while (!timers_.empty() && std::get<0>(*timers_.begin()) <= now) {
     auto [at, idx, kind] = *timers_.begin();
@@ -1361,14 +1881,22 @@ void HostTable::tick(TimePoint now, Actions& out) {
       if (d == dups_.end()) {
         continue;
       }
-      if (now - d->second.lastSeen >= cfg_.holdTime) {
+      if (d->second.remote && d->second.newcomer && (hosts_[idx].flags & FRemote) != 0) {
+        // Yielded, and the first router's copy is still selected here: still a duplicate.
+        d->second.lastSeen = now;
+        addTimer(d->second.lastSeen + cfg_.holdTime, idx, TDuplicate);
+      } else if (now - d->second.lastSeen >= cfg_.holdTime) {
+        bool remote = d->second.remote;
         dups_.erase(d);
         hosts_[idx].flags &= static_cast<uint8_t>(~FDuplicate);
         gDuplicates_->set(dups_.size());
-        note(idx, now, EDupCleared);
+        note(idx, now, EDupCleared, remote ? 3 : 0);
         out.push_back(LogAction{
             false,
-            fmt::format("event=host_duplicate_cleared {} reason=newcomer_silent", logKey(idx))});
+            fmt::format(
+                "event=host_duplicate_cleared {} reason={}",
+                logKey(idx),
+                remote ? "no_other_router_for_the_hold_time" : "newcomer_silent")});
       } else {
         addTimer(d->second.lastSeen + cfg_.holdTime, idx, TDuplicate);
       }
@@ -1376,8 +1904,17 @@ void HostTable::tick(TimePoint now, Actions& out) {
       claimGrace_.erase(idx);
       auto& h = hosts_[idx];
       bool live = h.state == HostState::Active || h.state == HostState::Probing;
-      if (live && (h.flags & FRemote) != 0 && (h.flags & FFrozen) == 0 && verify_.count(idx) == 0) {
+      // Only a signal that was deferred (another router's copy there on arrival) is checked
+      // now; one from a router that arrived after us was verified when it came.
+      bool deferred = (h.flags & FRemote) != 0 && (h.flags & FContested) != 0 &&
+                      (h.flags & (FFrozen | FShared)) == 0;
+      if (live && deferred && verify_.count(idx) == 0) {
         startVerify(idx, VerifyKind::Remote, nullptr, now, out);
+      } else if (live && (h.flags & FRemote) == 0 && (h.flags & FContested) != 0) {
+        // The other router's copy that was there on arrival is gone: the old location of a
+        // move withdrew. This router is where the host is now, and is the first from here on.
+        h.flags &= static_cast<uint8_t>(~FContested);
+        note(idx, now, EArrivalSettled);
       }
     } else if (kind == TShared) {
       auto sc = sharedCheck_.find(idx);
@@ -1434,7 +1971,8 @@ void HostTable::tick(TimePoint now, Actions& out) {
     if (h.probes >= cfg_.probeRetries) {
       out.push_back(LogAction{
           false,
-          fmt::format("event=host_aged {} probes={} action=withdraw", logKey(idx), h.probes)});
+          fmt::format(
+              "event=host_aged {} probes={} action=withdraw", logKey(idx), unsigned{h.probes})});
       withdraw(idx, Reason::Aged, now, out);
     } else {
       listPush(LDue, idx);
@@ -1491,7 +2029,13 @@ std::optional<TimePoint> HostTable::nextDeadline() const {
   if (lists_[LTomb].head != kNil) {
     take(hosts_[lists_[LTomb].head].nextAt);
   }
-  if (lists_[LDue].head != kNil) {
+  // A recovery step that waits for the probe budget wakes up with the budget, not before.
+  bool recoverBlocked =
+      !recoverQ_.empty() && recoverQ_.begin()->first <= lastRefill_ && tokens_ < 1;
+  if (!recoverQ_.empty() && !recoverBlocked) {
+    take(recoverQ_.begin()->first);
+  }
+  if (lists_[LDue].head != kNil || recoverBlocked) {
     double need = 1.0 - tokens_;
     auto wait = need <= 0 ? Duration::zero()
                           : std::chrono::duration_cast<Duration>(std::chrono::duration<double>(
@@ -1614,6 +2158,7 @@ nlohmann::json HostTable::entryJson(uint32_t idx, TimePoint now) const {
       {"foreignSubnet", (h.flags & FForeign) != 0},
       {"remoteRoute", (h.flags & FRemote) != 0},
       {"shared", (h.flags & FShared) != 0},
+      {"contested", (h.flags & FContested) != 0},
       {"published", h.state != HostState::Withdrawn && (h.flags & FPublished) != 0},
       {"zebra", routeStateName(h.route)},
       {"installed", h.route == RouteState::Installed},
@@ -1632,14 +2177,18 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
   for (uint8_t i = 0; i < h.tlSize; ++i) {
     const Event& e = base[(h.tlHead + tlLen_ - h.tlSize + i) % tlLen_];
     std::string ev, detail;
-    auto src = [&](uint8_t a) { return std::string(sourceName(static_cast<Source>(a & 0x7f))); };
+    auto src = [&](uint8_t a) {
+      return std::string(sourceName(static_cast<Source>(a & kSourceMask)));
+    };
     switch (e.kind) {
       case ELearned:
         ev = "learned";
         detail = fmt::format(
-            "from {}{} on {}",
+            "from {}{}{} on {}",
             src(e.arg),
-            (e.arg & 0x80) ? " (start-up dump)" : "",
+            (e.arg & kLearnedDump) ? " (start-up dump)" : "",
+            (e.arg & kLearnedRecover) ? " (recovered: fpm_client held its route across a restart)"
+                                      : "",
             ifs_.name(static_cast<int>(e.aux)));
         break;
       case ESeen:
@@ -1647,11 +2196,42 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
         detail = fmt::format("{}", src(e.arg));
         break;
       case EPublished:
-        ev = "injected";
+        ev = (e.arg & kPublishedHeld) ? "intent-held" : "injected";
         detail = fmt::format(
-            "route intent to fpm_client{}{}",
+            "{}{}{}{}",
+            (e.arg & kPublishedHeld) ? "fpm_client not connected: the route goes with the next sync"
+                                     : "route intent to fpm_client",
             (e.arg & kFlagClaim) ? " (claim)" : "",
-            (e.arg & kFlagShared) ? " (shared)" : "");
+            (e.arg & kFlagShared) ? " (shared)" : "",
+            (e.arg & kPublishedContested)
+                ? " (held, not claimed: it lost a conflict here moments ago)"
+                : "");
+        break;
+      case EResynced:
+        ev = "injected";
+        detail = "route intent to fpm_client with the sync";
+        break;
+      case EIntentDropped:
+        ev = "intent-held";
+        detail =
+            "the connection to fpm_client dropped before the intent went: the route goes "
+            "with the next sync";
+        break;
+      case ERemoteConflict:
+        ev = "duplicate";
+        detail = e.arg == 1
+                     ? "another router advertises it while the host answers here; this router "
+                       "had it first: kept, re-claimed"
+                     : "another router advertises it while the host answers here; that router "
+                       "had it first: yielded (our route held, not advertised)";
+        break;
+      case ENeighRestored:
+        ev = "neighbor-restored";
+        detail = "kernel neighbour entry set back to the verified MAC";
+        break;
+      case EArrivalSettled:
+        ev = "settled";
+        detail = "the other router's copy seen on arrival is gone (the old location withdrew)";
         break;
       case EWithdrawn:
         ev = "withdrawn";
@@ -1705,6 +2285,7 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
       case ERemote:
         ev = "remote-route";
         detail = e.arg == 1   ? "another router advertises it"
+                 : e.arg == 3 ? "another router advertises it (on arrival here)"
                  : e.arg == 2 ? "zebra no longer shows another router's copy (our shared "
                                 "route beats it there)"
                               : "no other router advertises it";
@@ -1714,6 +2295,7 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
         detail = e.arg == 1   ? "fpm_client injects it as shared: flag adopted"
                  : e.arg == 2 ? "was shared when it left: shared again"
                  : e.arg == 3 ? "flag cleared by hostroutectl clear"
+                 : e.arg == 4 ? "not dual-attached here: held again, not shared"
                               : "answers while another router advertises it: kept";
         break;
       case EDadProbe:
@@ -1726,7 +2308,10 @@ nlohmann::json HostTable::timelineJson(uint32_t idx, TimePoint now) const {
         break;
       case EDupCleared:
         ev = "duplicate-cleared";
-        detail = e.arg == 1 ? "by hostroutectl clear" : "newcomer silent";
+        detail = e.arg == 1   ? "by hostroutectl clear"
+                 : e.arg == 2 ? "the first router no longer advertises it"
+                 : e.arg == 3 ? "no other router's copy for the hold time"
+                              : "newcomer silent";
         break;
       case ENeighFailed:
         ev = "kernel-failed";
@@ -1796,15 +2381,32 @@ Result<nlohmann::json> HostTable::hostJson(
       j["learned"] = hosts_[*idx].state != HostState::Withdrawn;
       j["timeline"] = timelineJson(*idx, now);
       if (auto d = dups_.find(*idx); d != dups_.end()) {
-        j["duplicateOf"] = {
-            {"mac", d->second.mac.str()},
-            {"interface", ifs_.name(d->second.ifindex)},
-            {"port",
-             d->second.port == 0 ? nlohmann::json(nullptr)
-                                 : nlohmann::json(ifs_.name(d->second.port))},
-            {"sinceMsAgo", agoMs(now, d->second.since)},
-            {"lastSeenMsAgo", agoMs(now, d->second.lastSeen)},
-            {"count", d->second.count}};
+        const auto& x = d->second;
+        if (x.remote) {
+          j["duplicateOf"] = {
+              {"remote", true},
+              {"protocol",
+               x.protocol.empty() ? nlohmann::json(nullptr) : nlohmann::json(x.protocol)},
+              {"role", x.newcomer ? "newcomer" : "first"},
+              {"mac", nullptr},
+              {"interface", nullptr},
+              {"port", nullptr},
+              {"sinceMsAgo", agoMs(now, x.since)},
+              {"lastSeenMsAgo", agoMs(now, x.lastSeen)},
+              {"count", x.count}};
+        } else {
+          j["duplicateOf"] = {
+              {"remote", false},
+              {"mac", x.mac.str()},
+              {"interface", ifs_.name(x.ifindex)},
+              {"port", x.port == 0 ? nlohmann::json(nullptr) : nlohmann::json(ifs_.name(x.port))},
+              {"sinceMsAgo", agoMs(now, x.since)},
+              {"lastSeenMsAgo", agoMs(now, x.lastSeen)},
+              {"count", x.count}};
+        }
+      }
+      if (const auto* da = dualAttachedOf(hosts_[*idx].ifindex)) {
+        j["dualAttached"] = {{"peer", da->peer}, {"memberPort", mayShare(*idx)}};
       }
       if (auto f = frozenUntil_.find(*idx); f != frozenUntil_.end()) {
         j["frozenForSeconds"] =

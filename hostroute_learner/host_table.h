@@ -19,10 +19,17 @@
 //   observe() -> admission (config + interfaces) -> new host: publish (claim) | same
 //   binding: alive | other binding: verify the old one (probe), then move or conflict
 //   tick() -> verifications due, probes due within the budget, withdrawals, expiries
-//   remoteRoute(present) -> verify the local host at once -> withdraw or keep (shared)
-//   shared hosts (dual-attached, MLAG/VLT): a steady route, no remote signal; re-checked by
-//   a probe out of their own port whenever quiet for the shared recheck time, withdrawn when
-//   it goes unanswered (docs/host-routing.md "Dual-attached hosts")
+//   remoteRoute(present) -> verify the local host at once -> withdraw (moved away), or it
+//   answers: shared on a dual-attached interface, else a conflict across the fabric, where
+//   the router that had the host first keeps it (re-claims) and the newcomer's router
+//   yields (its held route loses and is not advertised). Who came first: a host whose
+//   route another router already advertised when it arrived here (a remote route reported
+//   within its arrival grace) is the newcomer ("contested"); docs/host-routing.md
+//   "Duplicates across the fabric"
+//   shared hosts (dual-attached, MLAG/VLT, only on interfaces configured dual-attached): a
+//   steady route, no remote signal; re-checked by a probe out of their own port whenever
+//   quiet for the shared recheck time, withdrawn when it goes unanswered
+//   (docs/host-routing.md "Dual-attached hosts")
 //   routeStatus() -> "installed in zebra" per host
 //
 // Probing: ARP (RFC 826) / NS (RFC 4861 §7.3) unicast to the host's MAC from the switch's
@@ -65,6 +72,8 @@ enum class Source : uint8_t {
   Na,             // solicited neighbour advertisement
   UnsolicitedNa,  // unsolicited advertisement
   DadNs,          // DAD solicitation for `ip` by `mac`: noted, not learned
+  Rarp,           // RARP (RFC 903) from `mac`, no address: hypervisors send it after a live
+                  // migration; a hint for the hosts with that MAC (verified, never learned)
   Count
 };
 const char* sourceName(Source s);
@@ -123,12 +132,28 @@ const char* stateName(HostState s);
 enum class RouteState : uint8_t { Unknown, Pending, Installed, Failed, Removed, Shadowed, Waiting };
 const char* routeStateName(RouteState s);
 
-enum class ProbeReason : uint8_t { Aging, VerifyMove, VerifyRemote, RecheckShared };
+enum class ProbeReason : uint8_t {
+  Aging,
+  VerifyMove,
+  VerifyRemote,
+  RecheckShared,
+  Recover,   // a route fpm_client held from before the learner's restart: is the host here?
+  RarpHint,  // a RARP from a withdrawn host's MAC: is it back?
+};
 
 // After a host arrives here (a claim), another router's copy of its route is the old
 // location being replaced, not a second location: the remote-route signal is only checked
 // once this grace has passed (fpm_client's claim window is 2 s by default).
 constexpr std::chrono::seconds kClaimGrace{3};
+
+// A conflict across the fabric (a live host here that another router advertises too, on an
+// interface that is not dual-attached): the router that had the host first re-claims it to
+// keep it. Both can believe they were first when they learned the host within each other's
+// propagation delay; then both keep defending in turn. A router that has to defend more than
+// kMaxDefenses times, each within kDefendRepeat of the last, yields instead: one of the two
+// gets there first, so the pair settles on the other.
+constexpr int kMaxDefenses = 3;
+constexpr std::chrono::seconds kDefendRepeat{6};
 
 // Host-route flags (ipc HostRouteFlags).
 constexpr uint32_t kFlagClaim = 1;
@@ -160,7 +185,24 @@ struct LogAction {
   std::string text;
 };
 
-using Action = std::variant<ProbeAction, PublishAction, LogAction>;
+// Set the kernel's neighbour entry for `ip` on `ifindex` (the host's L3 interface) to `mac`
+// (RTM_NEWNEIGH, create or replace): the verified binding of a host whose address a
+// conflicting announcement (a spoofed gratuitous ARP or NA) pointed elsewhere.
+struct NeighborAction {
+  int ifindex = 0;
+  IpAddress ip;
+  MacAddress mac;
+};
+
+// A route fpm_client holds that the learner may not know (its route-status snapshot after a
+// learner restart): recover() checks whether the host is still here before the sync ends.
+struct HeldRoute {
+  std::string vrf;
+  IpAddress ip;
+  bool shared = false;
+};
+
+using Action = std::variant<ProbeAction, PublishAction, LogAction, NeighborAction>;
 using Actions = std::vector<Action>;
 std::string toString(const Action& a);  // canonical one-line form (golden scenario files)
 
@@ -183,12 +225,14 @@ class HostTable {
   void observe(const Observation& o, TimePoint now, Actions& out);
   // The kernel gave up on a neighbour (NUD_FAILED): probe it now.
   void neighborFailed(int ifindex, const IpAddress& ip, TimePoint now, Actions& out);
-  // shared: fpm_client injects the route as shared (a restarted learner adopts the flag).
+  // shared: fpm_client injects the route as shared (a restarted learner adopts the flag when
+  // the host's interface is dual-attached, and returns the route to hold otherwise).
   void routeStatus(
       const std::string& vrf,
       const IpAddress& ip,
       RouteState st,
       TimePoint now,
+      Actions& out,
       bool shared = false);
   void remoteRoute(
       const std::string& vrf,
@@ -199,6 +243,25 @@ class HostTable {
       Actions& out);
   void tick(TimePoint now, Actions& out);
   std::optional<TimePoint> nextDeadline() const;
+
+  // After a learner restart: the routes fpm_client holds. Those the table has no record of
+  // (a host known only from snooping is not in the kernel's neighbour dump) are probed on
+  // the interfaces whose subnets admit them (broadcast ARP / multicast NS, twice within
+  // verify-time); a host that answers is learned again (not a claim: it was here) and its
+  // route re-sent before the sync ends; the others are left to fpm_client's sweep.
+  void recover(const std::vector<HeldRoute>& routes, TimePoint now, Actions& out);
+  // Routes still being checked by recover().
+  size_t recovering() const {
+    return recovering_.size();
+  }
+
+  // Whether intents reach fpm_client now (the publisher is connected and synced). While not,
+  // the timeline says an intent is held for the next sync instead of "injected".
+  void setSouthbound(bool connected, TimePoint now);
+  // A sync was sent: the hosts whose intents were held are now in fpm_client.
+  void syncSent(TimePoint now);
+  // An intent the publisher could not send after all (the connection dropped).
+  void intentDropped(const std::string& vrf, const IpAddress& ip, TimePoint now);
 
   // Every published host, for a full resynchronisation (no claim flags).
   std::vector<PublishAction> snapshot() const;
@@ -237,7 +300,10 @@ class HostTable {
     Reason reason = Reason::None;
     uint8_t flags = 0;
     RouteState route = RouteState::Unknown;
-    uint8_t probes = 0;
+    uint8_t probes : 7 = 0;  // aging probes sent (at most learning/probing/retries, 10)
+    // zebra reported our route installed since the host (re)arrived here: another router's
+    // copy reported after that is someone else arriving, not the location this one replaces.
+    uint8_t installedHere : 1 = 0;
     uint8_t list = 0;
     uint8_t tlHead = 0;
     uint8_t tlSize = 0;
@@ -299,6 +365,10 @@ class HostTable {
     FShared = 16,
     FPublished = 32,
     FWasShared = 64,  // withdrawn while shared (a member link failed): comes back shared
+    // Another router advertised the host when it arrived here (reported within its arrival
+    // grace): this router is the newcomer if the two turn out to be a conflict. Cleared
+    // when the grace ends without another router's copy (the old location withdrew: a move).
+    FContested = 128,
   };
   enum ListId : uint8_t { LNone, LActive, LDue, LWaiting, LTomb, LCount };
   struct List {
@@ -310,6 +380,9 @@ class HostTable {
     uint16_t vrf;
     IpAddress ip;
     bool operator==(const Key&) const = default;
+    bool operator<(const Key& o) const {
+      return std::tie(vrf, ip) < std::tie(o.vrf, o.ip);
+    }
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
@@ -336,6 +409,21 @@ class HostTable {
     TimePoint lastSeen;
     TimePoint recheckAt;
     uint64_t count = 0;
+    // A conflict across the fabric: another router advertises the host (protocol), and this
+    // router is the one that had it first (defends) or the newcomer (yields).
+    bool remote = false;
+    bool newcomer = false;
+    std::string protocol;
+    uint16_t defenses = 0;
+    TimePoint lastDefense{};
+  };
+  struct Recover {
+    std::vector<int> ifindexes;  // the learning interfaces whose subnets admit the address
+    uint8_t probes = 0;
+    TimePoint first{};
+    TimePoint next{};
+    bool shared = false;
+    bool remote = false;  // fpm_client reports another router's copy selected
   };
   struct Refused {
     Reason reason;
@@ -372,6 +460,25 @@ class HostTable {
       uint32_t idx, VerifyKind kind, const Observation* cand, TimePoint now, Actions& out);
   void verifyStep(uint32_t idx, TimePoint now, Actions& out);
   void finishVerify(uint32_t idx, bool answered, TimePoint now, Actions& out);
+  // A live host another router also advertises, not dual-attached: defend or yield.
+  void remoteConflict(uint32_t idx, TimePoint now, Actions& out);
+  Duplicate& flagDuplicate(uint32_t idx, TimePoint now);
+  void clearDuplicate(uint32_t idx);
+  // May this host be shared (dual-attached interface, and one of its member ports)?
+  bool mayShare(uint32_t idx) const;
+  const DualAttached* dualAttachedOf(int ifindex) const;
+  void restoreNeighbor(uint32_t idx, TimePoint now, Actions& out);
+  void rarp(const Observation& o, TimePoint now, Actions& out);
+  void recoverStep(TimePoint now, Actions& out);
+  // Builds and emits a probe for (ip, mac) from the switch's own address on `l3`; false when
+  // it cannot be sent (interface down or unknown).
+  bool emitProbe(
+      const IpAddress& target,
+      const MacAddress* dst,
+      int l3,
+      int sendIfindex,
+      ProbeReason why,
+      Actions& out);
   void recordMove(uint32_t idx, bool mayFreeze, TimePoint now, Actions& out);
   // Flags the host shared (dual-attached) and arms its recheck.
   void markShared(uint32_t idx, TimePoint now);
@@ -381,7 +488,7 @@ class HostTable {
   void freeze(uint32_t idx, TimePoint now, Actions& out);
   void unfreeze(uint32_t idx, const char* why, TimePoint now, Actions& out);
   void withdraw(uint32_t idx, Reason why, TimePoint now, Actions& out);
-  void publish(uint32_t idx, uint32_t flags, TimePoint now, Actions& out);
+  void publish(uint32_t idx, uint32_t flags, TimePoint now, Actions& out, uint8_t noteBits = 0);
   bool sendProbe(uint32_t idx, ProbeReason why, int sendIfindex, TimePoint now, Actions& out);
   void recheckAll(TimePoint now, Actions& out);
   void releaseSlot(uint32_t idx);
@@ -421,6 +528,17 @@ class HostTable {
   Counter* cShared_;
   Counter* cSharedRechecks_;
   Counter* cSharedLost_;
+  Counter* cRemoteConflicts_;
+  Counter* cDefended_;
+  Counter* cYielded_;
+  Counter* cNeighRestores_;
+  Counter* cRecoverProbed_;
+  Counter* cRecovered_;
+  Counter* cRecoverSwept_;
+  Counter* cNotRevived_;
+  Counter* cRarp_;
+  Counter* cRarpHints_;
+  Counter* cRarpThrottled_;
   Counter* cArpProbes_;
   Counter* cDadProbes_;
   Counter* cObservations_;
@@ -441,7 +559,14 @@ class HostTable {
   std::unordered_map<uint32_t, Duplicate> dups_;
   std::unordered_map<uint32_t, TimePoint> frozenUntil_;
   std::unordered_map<uint32_t, TimePoint> claimGrace_;
-  std::unordered_map<uint32_t, TimePoint> sharedCheck_;  // shared hosts: next recheck
+  std::unordered_map<uint32_t, TimePoint> sharedCheck_;    // shared hosts: next recheck
+  std::unordered_map<uint32_t, std::string> remoteProto_;  // the last remote signal's protocol
+  std::unordered_map<Key, Recover, KeyHash> recovering_;
+  std::set<std::pair<TimePoint, Key>> recoverQ_;  // (next step, key)
+  bool southbound_ = true;
+  std::unordered_set<uint32_t> held_;  // hosts whose last intent waits for the next sync
+  double rarpTokens_ = 0;
+  TimePoint rarpRefill_{};
   std::set<TimerKey> timers_;
   std::unordered_map<Key, Refused, KeyHash> refused_;
   // Timeline pool: one chunk of kChunk x tlLen_ events per chunk of hosts.

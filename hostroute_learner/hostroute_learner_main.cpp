@@ -32,40 +32,48 @@ int main(int argc, char** argv) {
   d.addShow(
       "learning",
       "effective learning configuration",
-      [&](const std::vector<std::string>&) -> hr::Result<nlohmann::json> {
-        nlohmann::json ifs = nlohmann::json::array();
-        for (const auto& i : running.interfaces) {
-          nlohmann::json subnets = nlohmann::json::array();
-          for (const auto& s : i.subnets) {
-            subnets.push_back(s.str());
-          }
-          ifs.push_back(
+      [&](const std::vector<std::string>&) -> hr::
+                                               Result<nlohmann::json> {
+                                                 nlohmann::json ifs = nlohmann::json::array();
+                                                 for (const auto& i : running.interfaces) {
+                                                   nlohmann::json subnets = nlohmann::json::array();
+                                                   for (const auto& s : i.subnets) {
+                                                     subnets.push_back(s.str());
+                                                   }
+                                                   ifs.push_back(
               {{"name", i.name},
                {"vrf", i.vrf.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.vrf)},
                {"learning", i.learning},
                {"subnets", subnets},
-               {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)}});
-        }
-        nlohmann::json gws = nlohmann::json::array();
-        for (const auto& g : running.gatewayAddresses) {
-          gws.push_back(g.str());
-        }
-        nlohmann::json vrfs = nlohmann::json::array();
-        if (learner) {
-          vrfs = learner->netnsVrfsJson();
-        } else {
-          for (const auto& v : running.netnsVrfs) {
-            vrfs.push_back({{"name", v.name}, {"netns", v.netns}, {"state", "starting"}});
-          }
-        }
-        return nlohmann::json{
-            {"enabled", running.enabled},
-            {"interfaces", ifs},
-            {"netnsVrfs", vrfs},
-            {"maxHosts", running.maxHosts},
-            {"holdTimeSeconds", running.holdTime.count()},
-            {"gatewayAddresses", gws}};
-      });
+               {"maxHosts", i.maxHosts ? nlohmann::json(*i.maxHosts) : nlohmann::json(nullptr)},
+               {"dualAttached",
+                i.dualAttached ? nlohmann::json{{"peer", i.dualAttached->peer},
+                                                {"ports", i.dualAttached->ports}}
+                               : nlohmann::json(nullptr)}});
+                                                 }
+                                                 nlohmann::json gws = nlohmann::json::array();
+                                                 for (const auto& g : running.gatewayAddresses) {
+                                                   gws.push_back(g.str());
+                                                 }
+                                                 nlohmann::json vrfs = nlohmann::json::array();
+                                                 if (learner) {
+                                                   vrfs = learner->netnsVrfsJson();
+                                                 } else {
+                                                   for (const auto& v : running.netnsVrfs) {
+                                                     vrfs.push_back(
+                                                         {{"name", v.name},
+                                                          {"netns", v.netns},
+                                                          {"state", "starting"}});
+                                                   }
+                                                 }
+                                                 return nlohmann::json{
+                                                     {"enabled", running.enabled},
+                                                     {"interfaces", ifs},
+                                                     {"netnsVrfs", vrfs},
+                                                     {"maxHosts", running.maxHosts},
+                                                     {"holdTimeSeconds", running.holdTime.count()},
+                                                     {"gatewayAddresses", gws}};
+                                               });
   d.addShow(
       "hosts",
       "learned hosts: show hosts [ADDRESS] [vrf NAME] [all]",
@@ -77,7 +85,7 @@ int main(int argc, char** argv) {
       });
   d.addCommand(
       "clear",
-      "clear host ADDRESS [freeze|duplicate] [vrf NAME]",
+      "clear host ADDRESS [freeze|duplicate|shared] [vrf NAME]",
       [&](const std::vector<std::string>& args) -> hr::Result<std::string> {
         if (!learner) {
           return hr::fail("learner.starting", "the learner is starting");

@@ -44,7 +44,8 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
           RoutePublisher::Sink{
               [this] { return table_.snapshot(); },
               [this](const std::string& vrf, const IpAddress& ip, RouteState st, bool shared) {
-                table_.routeStatus(vrf, ip, st, loop_.now(), shared);
+                table_.routeStatus(vrf, ip, st, loop_.now(), out_, shared);
+                dispatch();
               },
               [this](
                   const std::string& vrf,
@@ -55,7 +56,15 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
                 dispatch();
               },
               [this] { return table_.remoteHosts(); },
-              [this](const PublishAction&, uint64_t seen) { sample(seen); }}),
+              [this](const PublishAction&, uint64_t seen) { sample(seen); },
+              [this](const std::vector<HeldRoute>& held) {
+                table_.recover(held, loop_.now(), out_);
+                dispatch();
+              },
+              [this] { return table_.recovering() > 0; },
+              [this](bool up) { table_.setSouthbound(up, loop_.now()); },
+              [this] { table_.syncSent(loop_.now()); },
+              [this](const PublishAction& p) { table_.intentDropped(p.vrf, p.ip, loop_.now()); }}),
       timer_(loop, [this] {
         table_.tick(loop_.now(), out_);
         dispatch();
@@ -71,6 +80,8 @@ Learner::Learner(EventLoop& loop, Counters& c, const InstancePaths& paths)
   cLatSamples_ =
       &c.counter("latency.samples", "new hosts whose learn-to-intent latency was measured");
   logRefill_ = loop.now();
+  // Until the first sync, intents wait for it (the timeline says so).
+  table_.setSouthbound(false, loop.now());
 }
 
 NeighWatcher::Sink Learner::neighSink() {
@@ -143,6 +154,8 @@ void Learner::dispatch() {
       (void)(netnsSlotOf(p->sendIfindex) == 0 ? packets_.send(*p) : vrfs_.send(*p));
     } else if (auto* r = std::get_if<PublishAction>(&a)) {
       publisher_.publish(*r, r->add && (r->flags & kFlagClaim) ? rxRealtimeUs_ : 0);
+    } else if (auto* n = std::get_if<NeighborAction>(&a)) {
+      (void)(netnsSlotOf(n->ifindex) == 0 ? watcher_.setNeighbor(n->ifindex, n->ip, n->mac) : vrfs_.setNeighbor(n->ifindex, n->ip, n->mac));
     } else {
       log(std::get<LogAction>(a));
     }

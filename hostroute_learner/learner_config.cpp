@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hr::learner {
 
 const InterfaceConfig* LearnerConfig::interface(const std::string& name) const {
@@ -20,8 +22,13 @@ const InterfaceConfig* LearnerConfig::interfaceIn(
 }
 
 std::chrono::milliseconds LearnerConfig::probeStart() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(holdTime) -
-         probeInterval * probeRetries;
+  auto start = std::chrono::duration_cast<std::chrono::milliseconds>(holdTime) -
+               probeInterval * probeRetries - agingMargin();
+  return std::max(start, std::chrono::milliseconds(0));
+}
+
+std::chrono::milliseconds LearnerConfig::agingMargin() const {
+  return std::min(probeInterval / 10, std::chrono::milliseconds(100));
 }
 
 config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& tree) {
@@ -58,6 +65,9 @@ config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& t
       ic.learning = l->boolean("enabled");
       if (auto m = l->leaf("max-hosts")) {
         ic.maxHosts = static_cast<uint32_t>(std::stoul(*m));
+      }
+      if (auto d = l->child("dual-attached")) {
+        ic.dualAttached = DualAttached{d->str("peer"), d->leafList("port")};
       }
     }
     // The VRRP helper's module augments the interface with vrrp/group/virtual-address; read

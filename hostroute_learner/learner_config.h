@@ -16,11 +16,22 @@ namespace hr::learner {
 
 enum class InjectionMethod { Zapi, KernelTable };
 
+// interface/learning/dual-attached: hosts on this interface may be attached to this switch
+// and to an MLAG/VLT peer at once (docs/host-routing.md "Dual-attached hosts").
+struct DualAttached {
+  std::string peer;                // the peer switch's name (informational)
+  std::vector<std::string> ports;  // member ports (bonds); empty = every port
+  bool operator==(const DualAttached&) const = default;
+};
+
 struct InterfaceConfig {
   std::string name;
   std::vector<Prefix> subnets;  // empty: use the interface's connected subnets
   bool learning = false;
   std::optional<uint32_t> maxHosts;
+  // Set: a live host behind (one of the ports of) this interface that another router also
+  // advertises is shared; unset: it is a conflict (the first router keeps it).
+  std::optional<DualAttached> dualAttached;
   // The network-namespace VRF whose namespace holds the interface ("" = the learner's own
   // namespace).
   std::string vrf;
@@ -73,8 +84,12 @@ struct LearnerConfig {
   // the learner's own namespace): nullptr when the entry of that name is for another
   // namespace.
   const InterfaceConfig* interfaceIn(const std::string& name, const std::string& netnsVrf) const;
-  // When probing of a quiet host starts: hold-time minus retries x interval.
+  // When probing of a quiet host starts: hold-time minus retries x interval, minus the aging
+  // margin, so that the withdrawal (retries x interval later) falls within the hold time
+  // even when the daemon's loop runs a little late.
   std::chrono::milliseconds probeStart() const;
+  // A tenth of the probe interval, at most 100 ms.
+  std::chrono::milliseconds agingMargin() const;
 };
 
 config::ConfigResult<LearnerConfig> parseLearnerConfig(const config::DataTree& tree);

@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <array>
+#include <cstring>
+
 #include "core/log.h"
 
 namespace hr::learner {
@@ -30,6 +33,69 @@ NeighWatcher::NeighWatcher(
       "netlink.ifindex_out_of_range",
       "messages about interfaces whose ifindex does not fit the learner's range (2^24 per "
       "namespace; dropped)");
+  cRestored_ = &counters.counter(
+      "neighbor.restored",
+      "kernel neighbour entries set back to a host's verified MAC (RTM_NEWNEIGH replace)");
+  cRestoreErrors_ = &counters.counter(
+      "neighbor.restore_errors", "neighbour writes the kernel refused or did not answer");
+}
+
+std::vector<uint8_t> NeighWatcher::encodeSetNeighbor(
+    int kernelIfindex, const IpAddress& ip, const MacAddress& mac, uint32_t seq) {
+  std::vector<uint8_t> out;
+  codec::nl::Builder b(
+      out, RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, seq);
+  // struct ndmsg: family u8, pad u8, pad u16, ifindex s32, state u16, flags u8, type u8.
+  std::array<uint8_t, 12> nd{};
+  nd[0] = ip.isV4() ? AF_INET : AF_INET6;
+  auto putHost = [&](size_t at, const void* v, size_t n) { std::memcpy(nd.data() + at, v, n); };
+  int32_t idx = kernelIfindex;
+  uint16_t state = NUD_STALE;
+  putHost(4, &idx, 4);
+  putHost(8, &state, 2);
+  nd[10] = 0;
+  nd[11] = RTN_UNICAST;
+  b.fixed(nd);
+  b.attrAddress(NDA_DST, ip);
+  b.attr(NDA_LLADDR, mac.bytes());
+  b.finish();
+  return out;
+}
+
+Status NeighWatcher::setNeighbor(int ifindex, const IpAddress& ip, const MacAddress& mac) {
+  if (!scope_.owns(ifindex)) {
+    ++*cRestoreErrors_;
+    return fail("neigh.scope", "ifindex {} is not an interface of this namespace", ifindex);
+  }
+  if (!requests_) {
+    auto s = NetlinkSocket::open({}, 1 << 16, scope_.netns);
+    if (!s) {
+      ++*cRestoreErrors_;
+      return fail("neigh.socket", "{}", s.error().message);
+    }
+    requests_.emplace(std::move(*s));
+  }
+  auto req = encodeSetNeighbor(kernelIfindexOf(ifindex), ip, mac, requests_->nextSeq());
+  // One request, answered by the kernel at once: the short wait never stalls the loop.
+  auto acks = requests_->transact(req, 1, 200);
+  if (!acks || acks->empty() || acks->front().second != 0) {
+    ++*cRestoreErrors_;
+    std::string why = !acks           ? acks.error().message
+                      : acks->empty() ? std::string("no answer")
+                                      : std::string(strerror(-acks->front().second));
+    spdlog::warn(
+        "event=neighbor_restore_failed addr={} mac={} ifindex={} reason=\"{}\"",
+        ip.str(),
+        mac.str(),
+        ifindex,
+        why);
+    requests_.reset();  // a fresh socket next time (no stale ACKs)
+    return fail("neigh.write", "{}", why);
+  }
+  ++*cRestored_;
+  HR_DEBUG(
+      Netlink, "event=neighbor_restored addr={} mac={} ifindex={}", ip.str(), mac.str(), ifindex);
+  return ok();
 }
 
 size_t NeighWatcher::forget() {

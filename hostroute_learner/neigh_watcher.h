@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "core/codec/netlink.h"
 #include "core/counters.h"
@@ -50,6 +51,15 @@ class NeighWatcher {
   // Decodes one netlink message and applies it (used by the event loop and by tests).
   void handle(const codec::nl::Message& m, bool fromDump);
 
+  // Sets the kernel's neighbour entry for `ip` on `ifindex` (a learner ifindex of this
+  // namespace) to `mac`: RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_REPLACE, state STALE (the kernel
+  // confirms reachability itself on the next use; the entry is no sign of life for the
+  // learner). Counted: neighbor.restored, neighbor.restore_errors.
+  Status setNeighbor(int ifindex, const IpAddress& ip, const MacAddress& mac);
+  // The request as bytes (public for tests).
+  static std::vector<uint8_t> encodeSetNeighbor(
+      int kernelIfindex, const IpAddress& ip, const MacAddress& mac, uint32_t seq);
+
   // Removes this namespace's interfaces from the InterfaceDb (the namespace is no longer
   // watched); returns how many. The caller re-checks the hosts.
   size_t forget();
@@ -67,6 +77,7 @@ class NeighWatcher {
   Sink sink_;
   NetnsScope scope_;
   std::optional<NetlinkSocket> events_;
+  std::optional<NetlinkSocket> requests_;  // unsubscribed: neighbour writes and their ACKs
   Counter* cMalformed_;
   Counter* cNeighEvents_;
   Counter* cNeighDeleted_;
@@ -75,6 +86,8 @@ class NeighWatcher {
   Counter* cLinkEvents_;
   Counter* cAddrEvents_;
   Counter* cIfindexRange_;
+  Counter* cRestored_;
+  Counter* cRestoreErrors_;
 };
 
 }  // namespace hr::learner

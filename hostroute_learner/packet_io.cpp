@@ -15,20 +15,22 @@ namespace {
 
 using namespace hr::codec::arpnd;
 
-// Classic BPF: accept ARP, and IPv6 whose next header is ICMPv6 with type 135 or 136.
+// Classic BPF: accept ARP, RARP, and IPv6 whose next header is ICMPv6 with type 135 or 136.
 // Offsets are into the frame as the socket sees it (802.1Q tags are stripped into
-// metadata by the kernel).
+// metadata by the kernel). Jump offsets count from the next instruction.
+constexpr uint16_t kEthPRarp = 0x8035;
 constexpr sock_filter kFilter[] = {
     BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                 // 0: ethertype
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 6, 0),   // 1: ARP -> accept
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 6),  // 2: not IPv6 -> drop
-    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),                 // 3: next header
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 4),          // 4: not ICMPv6 -> drop
-    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),                 // 5: ICMPv6 type
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 1, 0),         // 6: NS -> accept
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 1),         // 7: not NA -> drop
-    BPF_STMT(BPF_RET | BPF_K, 0xffff),                      // 8: accept
-    BPF_STMT(BPF_RET | BPF_K, 0),                           // 9: drop
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 7, 0),   // 1: ARP -> accept
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kEthPRarp, 6, 0),   // 2: RARP -> accept
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 6),  // 3: not IPv6 -> drop
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),                 // 4: next header
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 4),          // 5: not ICMPv6 -> drop
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),                 // 6: ICMPv6 type
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 1, 0),         // 7: NS -> accept
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 1),         // 8: not NA -> drop
+    BPF_STMT(BPF_RET | BPF_K, 0xffff),                      // 9: accept
+    BPF_STMT(BPF_RET | BPF_K, 0),                           // 10: drop
 };
 
 }  // namespace
@@ -161,7 +163,11 @@ std::optional<Observation> PacketIo::classify(
       return std::nullopt;
     }
     o.mac = a->sha;
-    if (a->isProbe()) {
+    if (a->isReverse()) {
+      // RARP: a MAC and no address (a hypervisor announcing a migrated VM).
+      o.ip = IpAddress::v4(uint32_t{0});
+      o.source = Source::Rarp;
+    } else if (a->isProbe()) {
       o.ip = a->tpa;
       o.source = Source::ArpProbe;
     } else {

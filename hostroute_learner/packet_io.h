@@ -1,6 +1,6 @@
 // PacketIo: the AF_PACKET adapter. One socket on all interfaces, filtered in the kernel by a
-// classic BPF program to ARP and ICMPv6 NS/NA, so the daemon wakes only for those. A frame
-// is attributed to its learning interface: a frame entering a bridge port belongs to the
+// classic BPF program to ARP, RARP and ICMPv6 NS/NA, so the daemon wakes only for those. A
+// frame is attributed to its learning interface: a frame entering a bridge port belongs to the
 // bridge (the port is recorded, so moves between ports are seen); the same frame seen again
 // on the bridge device itself is skipped. Frames the switch sends (PACKET_OUTGOING) are
 // skipped. Probes are built with the ARP/ND codec and sent on the interface the host table
@@ -9,6 +9,7 @@
 // Snooped -> observation:
 //   ARP request/reply from S: (S.spa, S.sha), gratuitous when spa == tpa
 //   ARP probe (spa 0.0.0.0): (tpa, sha) noted only (RFC 5227)
+//   RARP (ethertype 0x8035, RFC 903): (sha) only, a hint for the hosts with that MAC
 //   NS from a unicast source: (src, SLLA); DAD NS (src ::): (target, eth src) noted only
 //   NA: (target, TLLA or eth src), solicited or unsolicited
 // A sender hardware address that differs from the Ethernet source is dropped and counted

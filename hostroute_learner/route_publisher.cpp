@@ -16,7 +16,8 @@ RoutePublisher::RoutePublisher(
       connector_(loop, std::move(socketPath), c, "fpm_client"),
       instance_(std::move(instance)),
 
-      sink_(std::move(sink)) {
+      sink_(std::move(sink)),
+      syncTimer_(loop, [this] { onSyncTimer(); }) {
   // A restarted learner starts a new generation (wall clock, microseconds).
   generation_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
@@ -39,8 +40,20 @@ void RoutePublisher::start() {
       [this](ipc::Channel& ch) { onUp(ch); },
       [this](ipc::Channel&, const ipc::Envelope& e) { handle(e); },
       [this](const std::string&) {
-        synced_ = false;
+        bool was = up_;
+        up_ = false;
+        syncEndPending_ = false;
+        syncTimer_.cancel();
+        for (const auto& [k, p] : pending_) {
+          ++*cDropped_;
+          if (sink_.dropped) {
+            sink_.dropped(p.action);
+          }
+        }
         pending_.clear();
+        if (was && sink_.southbound) {
+          sink_.southbound(false);
+        }
       });
 }
 
@@ -92,20 +105,68 @@ void RoutePublisher::onUp(ipc::Channel& ch) {
     ++*cMessages_;
   }
   *cAdds_ += all.size();
+  pending_.clear();
+  up_ = true;
+  syncRoutes_ = all.size();
+  if (sink_.southbound) {
+    sink_.southbound(true);
+  }
+  if (sink_.synced) {
+    sink_.synced();
+  }
+  syncEndPending_ = true;
+  snapshotSeen_ = false;
+  if (!sink_.recover) {
+    endSync();
+    return;
+  }
+  // SyncEnd waits for fpm_client's route-status snapshot (the answer to Subscribe) and the
+  // check of the routes it holds that the table did not know.
+  syncTimer_.arm(kSnapshotWait);
+}
+
+void RoutePublisher::endSync() {
+  auto* ch = connector_.channel();
+  if (!up_ || !syncEndPending_ || ch == nullptr) {
+    return;
+  }
+  flush();  // the intents of this round (recovered hosts) go before SyncEnd
+  syncEndPending_ = false;
+  syncTimer_.cancel();
   ipc::Envelope end;
   end.set_id(nextId_++);
   end.mutable_sync_end()->set_generation(generation_);
-  ch.send(end);
+  ch->send(end);
   ++*cSyncs_;
-  pending_.clear();
-  synced_ = true;
-  spdlog::info("event=sync_sent peer=fpm_client generation={} routes={}", generation_, all.size());
+  spdlog::info("event=sync_sent peer=fpm_client generation={} routes={}", generation_, syncRoutes_);
 }
 
-void RoutePublisher::publish(const PublishAction& p, uint64_t seenRealtimeUs) {
-  if (!synced_ || connector_.channel() == nullptr) {
-    ++*cDropped_;
+void RoutePublisher::onSyncTimer() {
+  if (!syncEndPending_) {
     return;
+  }
+  auto now = loop_.now();
+  if (!snapshotSeen_) {
+    spdlog::warn(
+        "event=sync_no_snapshot peer=fpm_client wait_ms={} action=\"sync ended without "
+        "checking held routes\"",
+        std::chrono::duration_cast<std::chrono::milliseconds>(kSnapshotWait).count());
+  } else if (now - snapshotAt_ >= kRecoverWait) {
+    spdlog::warn(
+        "event=sync_recover_timeout peer=fpm_client wait_s={} action=\"sync ended; unchecked "
+        "held routes are swept\"",
+        kRecoverWait.count());
+  } else if (now - lastStatusAt_ < kSettle || (sink_.recovering && sink_.recovering())) {
+    syncTimer_.arm(kSettle / 2);
+    return;
+  }
+  endSync();
+}
+
+bool RoutePublisher::publish(const PublishAction& p, uint64_t seenRealtimeUs) {
+  if (!up_ || connector_.channel() == nullptr) {
+    ++*cDropped_;
+    return false;
   }
   auto key = std::make_pair(p.vrf, p.ip);
   auto it = pending_.find(key);
@@ -124,12 +185,18 @@ void RoutePublisher::publish(const PublishAction& p, uint64_t seenRealtimeUs) {
       flush();
     });
   }
+  return true;
 }
 
 void RoutePublisher::flush() {
   auto* ch = connector_.channel();
-  if (ch == nullptr || !synced_) {
+  if (ch == nullptr || !up_) {
     *cDropped_ += pending_.size();
+    if (sink_.dropped) {
+      for (const auto& [k, p] : pending_) {
+        sink_.dropped(p.action);
+      }
+    }
     pending_.clear();
     return;
   }
@@ -175,6 +242,32 @@ void RoutePublisher::handle(const ipc::Envelope& e) {
     return *a;
   };
   if (e.has_route_status()) {
+    if (syncEndPending_ && (snapshotSeen_ || e.route_status().snapshot())) {
+      // Every route fpm_client holds (its answer to Subscribe, possibly in several messages:
+      // from before the learner's restart, or this learner's last connection): the table
+      // checks the ones it does not know before the sync ends.
+      auto now = loop_.now();
+      if (!snapshotSeen_) {
+        snapshotSeen_ = true;
+        snapshotAt_ = now;
+      }
+      lastStatusAt_ = now;
+      syncTimer_.arm(kSettle);
+      std::vector<HeldRoute> held;
+      held.reserve(static_cast<size_t>(e.route_status().status_size()));
+      for (const auto& s : e.route_status().status()) {
+        if (s.state() == ipc::ROUTE_REMOVED) {
+          continue;  // not held
+        }
+        if (auto a = IpAddress::fromBytes(std::span<const uint8_t>(
+                reinterpret_cast<const uint8_t*>(s.address().data()), s.address().size()))) {
+          held.push_back(HeldRoute{s.vrf(), *a, s.shared()});
+        }
+      }
+      if (sink_.recover && !held.empty()) {
+        sink_.recover(held);
+      }
+    }
     for (const auto& s : e.route_status().status()) {
       ++*cStatus_;
       auto a = addr(s.address());

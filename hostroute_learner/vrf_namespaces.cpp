@@ -347,6 +347,16 @@ Status VrfNamespaces::send(const ProbeAction& p) {
   return fail("probe.no_namespace", "no watched namespace for ifindex {}", p.sendIfindex);
 }
 
+Status VrfNamespaces::setNeighbor(int ifindex, const IpAddress& ip, const MacAddress& mac) {
+  int slot = netnsSlotOf(ifindex);
+  for (auto& [_, v] : vrfs_) {
+    if (v.slot == slot && v.watcher) {
+      return v.watcher->setNeighbor(ifindex, ip, mac);
+    }
+  }
+  return fail("neigh.no_namespace", "no watched namespace for ifindex {}", ifindex);
+}
+
 nlohmann::json VrfNamespaces::json(TimePoint now) const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, v] : vrfs_) {

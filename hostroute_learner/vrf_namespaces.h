@@ -62,6 +62,8 @@ class VrfNamespaces {
   void apply(const std::vector<NetnsVrf>& vrfs);
   // Sends a probe through the packet socket of the namespace p.sendIfindex belongs to.
   Status send(const ProbeAction& p);
+  // Sets a kernel neighbour entry inside the namespace `ifindex` belongs to.
+  Status setNeighbor(int ifindex, const IpAddress& ip, const MacAddress& mac);
 
   size_t open() const;
   // `show learning`'s "netnsVrfs": every configured VRF with its state.

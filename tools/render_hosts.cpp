@@ -41,6 +41,7 @@ std::string flags(const nlohmann::json& h) {
   add("foreignSubnet", "foreign");
   add("remoteRoute", "remote");
   add("shared", "shared");
+  add("contested", "contested");
   return f.empty() ? "-" : f;
 }
 
@@ -85,13 +86,31 @@ std::string renderOne(const nlohmann::json& h) {
       age(h.value("lastSeenMsAgo", 0LL)));
   if (h.contains("duplicateOf")) {
     const auto& d = h.at("duplicateOf");
+    if (d.value("remote", false)) {
+      bool first = d.value("role", "") == "first";
+      out += fmt::format(
+          "  duplicate: another router advertises it ({}) while it answers here; {} ({} times, "
+          "last {} ago)\n",
+          str(d, "protocol"),
+          first ? "this router had it first: kept" : "that router had it first: yielded",
+          str(d, "count"),
+          age(d.value("lastSeenMsAgo", 0LL)));
+    } else {
+      out += fmt::format(
+          "  duplicate: MAC {} on {} port {} claims it ({} times, last {} ago)\n",
+          str(d, "mac"),
+          str(d, "interface"),
+          str(d, "port"),
+          str(d, "count"),
+          age(d.value("lastSeenMsAgo", 0LL)));
+    }
+  }
+  if (h.contains("dualAttached")) {
+    const auto& d = h.at("dualAttached");
     out += fmt::format(
-        "  duplicate: MAC {} on {} port {} claims it ({} times, last {} ago)\n",
-        str(d, "mac"),
-        str(d, "interface"),
-        str(d, "port"),
-        str(d, "count"),
-        age(d.value("lastSeenMsAgo", 0LL)));
+        "  dual-attached interface (peer {}){}\n",
+        str(d, "peer"),
+        d.value("memberPort", false) ? "" : ": not on a member port, never shared");
   }
   if (h.contains("frozenForSeconds")) {
     out += fmt::format(

@@ -41,7 +41,7 @@ Status checkTrailing(size_t frameLen, ByteReader& r, std::vector<uint8_t>& paddi
   return ok();
 }
 
-Result<Arp> decodeArp(ByteReader& r) {
+Result<Arp> decodeArp(ByteReader& r, bool reverse) {
   if (r.remaining() < 28) {
     return fail("truncated", "ARP payload of {} bytes, need 28", r.remaining());
   }
@@ -59,8 +59,8 @@ Result<Arp> decodeArp(ByteReader& r) {
         plen);
   }
   uint16_t op = r.u16be();
-  if (op != 1 && op != 2) {
-    return fail("bad_arp_op", "ARP operation {}", op);
+  if (reverse ? (op != 3 && op != 4) : (op != 1 && op != 2)) {
+    return fail("bad_arp_op", "{} operation {}", reverse ? "RARP" : "ARP", op);
   }
   Arp a;
   a.op = static_cast<ArpOp>(op);
@@ -208,8 +208,8 @@ Result<Frame> decode(std::span<const uint8_t> bytes) {
     f.eth.vlanTci = r.u16be();
     f.eth.etherType = r.u16be();
   }
-  if (f.eth.etherType == kEtherTypeArp) {
-    HR_TRY(auto a, decodeArp(r));
+  if (f.eth.etherType == kEtherTypeArp || f.eth.etherType == kEtherTypeRarp) {
+    HR_TRY(auto a, decodeArp(r, f.eth.etherType == kEtherTypeRarp));
     f.body = a;
   } else if (f.eth.etherType == kEtherTypeIpv6) {
     // The IPv6 payload length bounds the message; what follows is padding or garbage.
@@ -243,7 +243,7 @@ std::vector<uint8_t> encode(const Frame& f, bool keepChecksum) {
     w.u16be(*f.eth.vlanTci);
   }
   if (const Arp* a = f.arp()) {
-    w.u16be(kEtherTypeArp);
+    w.u16be(a->isReverse() ? kEtherTypeRarp : kEtherTypeArp);
     w.u16be(1);
     w.u16be(0x0800);
     w.u8(6);

@@ -8,6 +8,9 @@
 // ARP for IPv4 over Ethernet (RFC 826), ethertype 0x0806, 28 bytes:
 //   htype=1[2] ptype=0x0800[2] hlen=6[1] plen=4[1] oper[2] sha[6] spa[4] tha[6] tpa[4]
 //   gratuitous ARP: spa == tpa; RFC 5227 probe: spa == 0.0.0.0.
+// RARP (RFC 903), ethertype 0x8035: the same 28 bytes with oper 3 (request reverse) or 4
+//   (reply reverse). Hypervisors broadcast a request reverse from a VM's MAC after a live
+//   migration (sha == tha == the VM's MAC, spa == tpa == 0.0.0.0): a MAC, no address.
 //
 // IPv6 (RFC 8200), ethertype 0x86dd, 40-byte header, next header 58 = ICMPv6 directly:
 //   ver/tc/flow[4] payload_len[2] next_hdr[1] hop_limit[1] src[16] dst[16]
@@ -33,6 +36,7 @@
 namespace hr::codec::arpnd {
 
 constexpr uint16_t kEtherTypeArp = 0x0806;
+constexpr uint16_t kEtherTypeRarp = 0x8035;
 constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
 constexpr uint16_t kEtherTypeVlan = 0x8100;
 constexpr uint8_t kIcmpv6 = 58;
@@ -47,7 +51,7 @@ struct Ethernet {
   uint16_t etherType = 0;
 };
 
-enum class ArpOp : uint16_t { Request = 1, Reply = 2 };
+enum class ArpOp : uint16_t { Request = 1, Reply = 2, ReverseRequest = 3, ReverseReply = 4 };
 
 struct Arp {
   ArpOp op = ArpOp::Request;
@@ -56,11 +60,14 @@ struct Arp {
   MacAddress tha;
   IpAddress tpa;  // v4
 
+  bool isReverse() const {  // RARP (ethertype 0x8035)
+    return op == ArpOp::ReverseRequest || op == ArpOp::ReverseReply;
+  }
   bool isProbe() const {  // RFC 5227: sender 0.0.0.0
-    return spa.isUnspecified();
+    return !isReverse() && spa.isUnspecified();
   }
   bool isGratuitous() const {  // announcement: sender == target
-    return !spa.isUnspecified() && spa == tpa;
+    return !isReverse() && !spa.isUnspecified() && spa == tpa;
   }
 };
 
@@ -113,9 +120,9 @@ struct Frame {
 
 // Decodes one Ethernet frame. Error codes (each counted by the caller):
 //   truncated, trailing_bytes, not_arp_nd (another ethertype or ICMPv6 type: an Ignore, not
-//   malformed), bad_arp_format, bad_arp_op, bad_ip_version, bad_payload_len, ext_header,
-//   bad_hop_limit, bad_icmp_code, bad_checksum, bad_target, bad_option (zero length, a
-//   link-layer option that is not 8 bytes or appears twice), bad_dad.
+//   malformed), bad_arp_format, bad_arp_op (ARP: not 1 or 2; RARP: not 3 or 4), bad_ip_version,
+//   bad_payload_len, ext_header, bad_hop_limit, bad_icmp_code, bad_checksum, bad_target, bad_option
+//   (zero length, a link-layer option that is not 8 bytes or appears twice), bad_dad.
 Result<Frame> decode(std::span<const uint8_t> frame);
 // True when the error code of decode() means "not for us" rather than "malformed".
 bool isIgnore(const Error& e);

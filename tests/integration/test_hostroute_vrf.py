@@ -275,6 +275,12 @@ def test_silent_vrf_host_stays_and_a_departed_one_is_withdrawn(vrf_lab):
     h = wait_until(lambda: (x := host(lab, "10.1.0.32", "red")) and x["state"] == "withdrawn" and x,
                    timeout=HOLD + 3, desc="hv2 withdrawn")
     assert h["reason"] == "aged", h
+    # Measured by the learner's own clock: within the hold time of its last sign of life
+    # (the timeline's withdrawn event and lastSeenMsAgo, from one document).
+    withdrawn = [e for e in h["timeline"] if e["event"] == "withdrawn"][-1]
+    took = h["lastSeenMsAgo"] - withdrawn["msAgo"]
+    print(f"[vrf] hv2 withdrawn {took} ms after its last sign of life (hold {HOLD} s)")
+    assert took <= HOLD * 1000, (took, h["timeline"])
     for p in ("10.1.0.32/32", "2001:db8:1::32/128"):
         lab.wait_route("tor1", p, vrf="red", present=False, timeout=5)
         wait_until(lambda: kernel_route(lab, "red", p) is None, timeout=5,

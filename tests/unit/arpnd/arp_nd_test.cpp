@@ -332,3 +332,60 @@ TEST(ArpNd, VlanTaggedArp) {
 
 }  // namespace
 }  // namespace hr::codec::arpnd
+
+namespace hr::codec::arpnd {
+namespace {
+
+// RARP (RFC 903) as VMware ESXi broadcasts it for a VM after a vMotion (crafted to that
+// layout: no RARP capture ships with Linux): broadcast, ethertype 0x8035, request reverse,
+// sha == tha == the VM's MAC, both protocol addresses 0.0.0.0, padded to 60 bytes.
+std::vector<uint8_t> vmotionRarp() {
+  std::vector<uint8_t> b = {
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // dst: broadcast
+      0x00, 0x50, 0x56, 0x9a, 0x12, 0x34,  // src: the VM
+      0x80, 0x35,                          // RARP
+      0x00, 0x01, 0x08, 0x00, 0x06, 0x04,  // Ethernet, IPv4, 6, 4
+      0x00, 0x03,                          // request reverse
+      0x00, 0x50, 0x56, 0x9a, 0x12, 0x34,  // sha
+      0x00, 0x00, 0x00, 0x00,              // spa
+      0x00, 0x50, 0x56, 0x9a, 0x12, 0x34,  // tha
+      0x00, 0x00, 0x00, 0x00,              // tpa
+  };
+  b.resize(60, 0);
+  return b;
+}
+
+TEST(Rarp, VmotionAnnouncementDecodesAndRoundTrips) {
+  auto f = decode(vmotionRarp());
+  ASSERT_TRUE(f) << f.error().str();
+  ASSERT_NE(f->arp(), nullptr);
+  const Arp& a = *f->arp();
+  EXPECT_EQ(f->eth.etherType, kEtherTypeRarp);
+  EXPECT_EQ(a.op, ArpOp::ReverseRequest);
+  EXPECT_TRUE(a.isReverse());
+  EXPECT_FALSE(a.isProbe());  // 0.0.0.0 senders of RARP are not RFC 5227 probes
+  EXPECT_FALSE(a.isGratuitous());
+  EXPECT_EQ(a.sha, MacAddress::parse("00:50:56:9a:12:34").value());
+  EXPECT_EQ(a.sha, f->eth.src);
+  EXPECT_EQ(encode(*f), vmotionRarp());
+}
+
+TEST(Rarp, OperationsMustMatchTheEtherType) {
+  auto rarpWithArpOp = vmotionRarp();
+  rarpWithArpOp[21] = 0x01;
+  auto r = decode(rarpWithArpOp);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "bad_arp_op");
+  auto arpWithRarpOp = vmotionRarp();
+  arpWithRarpOp[12] = 0x08;  // ethertype 0x0806 with operation 3
+  arpWithRarpOp[13] = 0x06;
+  r = decode(arpWithRarpOp);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "bad_arp_op");
+  for (size_t n = 0; n < 42; ++n) {
+    EXPECT_FALSE(decode(std::span<const uint8_t>(vmotionRarp().data(), n))) << n;
+  }
+}
+
+}  // namespace
+}  // namespace hr::codec::arpnd

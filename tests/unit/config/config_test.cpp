@@ -62,7 +62,8 @@ TEST_F(ConfigTest, ExampleJsonLoadsWithDefaults) {
   EXPECT_EQ(c->foreignSubnets[0].prefix.str(), "10.9.0.0/16");
   EXPECT_EQ(c->holdTime, std::chrono::seconds(120));
   EXPECT_EQ(c->maxHosts, 100000u);
-  EXPECT_EQ(c->probeStart(), std::chrono::milliseconds(117000));
+  // hold 120 s - 3 probes x 1 s - the aging margin (a tenth of an interval).
+  EXPECT_EQ(c->probeStart(), std::chrono::milliseconds(116900));
 }
 
 TEST_F(ConfigTest, ExampleXmlMatchesJson) {

@@ -114,6 +114,52 @@ TEST_F(PacketFixture, MalformedAndSpoofedFramesAreCounted) {
   EXPECT_EQ(counter("packets.malformed.truncated"), 1u);
 }
 
+TEST_F(PacketFixture, RarpIsAHintForTheMacWithoutAnAddress) {
+  // A hypervisor's RARP after a live migration (crafted as VMware sends it, see
+  // tests/unit/arpnd): request reverse, sha == tha == the VM's MAC, addresses 0.0.0.0.
+  std::vector<uint8_t> f = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x50, 0x56, 0x9a, 0x12,
+                            0x34, 0x80, 0x35, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03,
+                            0x00, 0x50, 0x56, 0x9a, 0x12, 0x34, 0x00, 0x00, 0x00, 0x00, 0x00,
+                            0x50, 0x56, 0x9a, 0x12, 0x34, 0x00, 0x00, 0x00, 0x00};
+  f.resize(60, 0);
+  auto o = io->classify(f, 12, PACKET_BROADCAST);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->source, Source::Rarp);
+  EXPECT_EQ(o->ifindex, 10);
+  EXPECT_EQ(o->port, 12);
+  EXPECT_EQ(o->mac, mac("00:50:56:9a:12:34"));
+  EXPECT_TRUE(o->ip.isUnspecified());
+  // A RARP whose sender differs from the Ethernet source is dropped like a spoofed ARP.
+  f[11] ^= 1;
+  EXPECT_FALSE(io->classify(f, 12, PACKET_BROADCAST));
+  EXPECT_EQ(counter("packets.sha_mismatch"), 1u);
+}
+
+TEST(NeighborWrite, RequestReplacesTheEntryWithTheVerifiedMac) {
+  auto b = NeighWatcher::encodeSetNeighbor(7, ip("10.1.0.36"), mac("02:aa:00:00:00:01"), 42);
+  auto msgs = codec::nl::split(b).value();
+  ASSERT_EQ(msgs.size(), 1u);
+  const auto& m = msgs[0];
+  EXPECT_EQ(m.hdr.type, RTM_NEWNEIGH);
+  EXPECT_EQ(m.hdr.flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
+  EXPECT_EQ(m.hdr.seq, 42u);
+  // Our own decoder reads it back as the kernel would announce it.
+  auto n = codec::nl::decodeNeigh(m);
+  ASSERT_TRUE(n) << n.error().str();
+  EXPECT_EQ(n->ifindex, 7);
+  EXPECT_EQ(n->dst, ip("10.1.0.36"));
+  ASSERT_TRUE(n->lladdr);
+  EXPECT_EQ(*n->lladdr, mac("02:aa:00:00:00:01"));
+  EXPECT_EQ(n->state, NUD_STALE);  // no sign of life for the learner: the kernel re-checks
+  auto n6 = codec::nl::decodeNeigh(
+      codec::nl::split(
+          NeighWatcher::encodeSetNeighbor(7, ip("2001:db8:1::36"), mac("02:aa:00:00:00:01"), 1))
+          .value()[0]);
+  ASSERT_TRUE(n6) << n6.error().str();
+  EXPECT_EQ(n6->family, Family::V6);
+  EXPECT_EQ(n6->dst, ip("2001:db8:1::36"));
+}
+
 // ---- netlink -------------------------------------------------------------------------------
 
 struct NetlinkFixture : ::testing::Test {

@@ -52,6 +52,33 @@ config::ConfigResult<config::DataTree> parse(const std::string& json) {
   return config::parseString(ctx(), json, config::Format::Json);
 }
 
+// interface/learning/dual-attached: the explicit opt-in for MLAG/VLT hosts (G1 of issue 4:
+// without it a live host another router advertises is a conflict, never shared).
+TEST(LearnerConfig, DualAttachedOptIn) {
+  auto tree = parse(R"({"frr-hostroute:hostroute": {"interface": [
+      {"name": "br10", "learning": {"enabled": true,
+                                    "dual-attached": {"peer": "tor2", "port": ["bond1", "bond2"]}}},
+      {"name": "br11", "learning": {"enabled": true, "dual-attached": {"peer": "tor2"}}},
+      {"name": "br12", "learning": {"enabled": true}}]}})");
+  ASSERT_TRUE(tree) << tree.error().str();
+  auto c = parseLearnerConfig(*tree);
+  ASSERT_TRUE(c) << c.error().str();
+  ASSERT_TRUE(c->interface("br10")->dualAttached);
+  EXPECT_EQ(c->interface("br10")->dualAttached->peer, "tor2");
+  EXPECT_EQ(c->interface("br10")->dualAttached->ports, (std::vector<std::string>{"bond1", "bond2"}));
+  ASSERT_TRUE(c->interface("br11")->dualAttached);
+  EXPECT_TRUE(c->interface("br11")->dualAttached->ports.empty());
+  EXPECT_FALSE(c->interface("br12")->dualAttached);
+  // The peer is mandatory once the container is there; a port is an interface name.
+  for (const char* bad :
+       {R"({"frr-hostroute:hostroute": {"interface": [{"name": "br10", "learning": {"dual-attached": {}}}]}})",
+        R"({"frr-hostroute:hostroute": {"interface": [{"name": "br10", "learning": {"dual-attached": {"peer": "p", "port": ["a/b"]}}}]}})"}) {
+    auto t = parse(bad);
+    ASSERT_FALSE(t) << bad;
+    EXPECT_NE(t.error().str().find("dual-attached"), std::string::npos) << t.error().str();
+  }
+}
+
 TEST(NetnsVrfConfig, VrfListAndInterfaceVrf) {
   auto tree = parse(R"({"frr-hostroute:hostroute": {
       "vrf": [{"name": "red", "netns": "/run/netns/lab-red"}, {"name": "blue"}],

@@ -110,6 +110,11 @@ struct Harness {
     o.source = s;
     table.observe(o, now, out);
   }
+  // zebra installed the host's route (fpm_client's status): another router's copy reported
+  // after this is someone arriving after us.
+  void installed(const std::string& addr) {
+    table.routeStatus("", ip(addr), RouteState::Installed, now, out);
+  }
   template <class T>
   std::vector<T> take() {
     std::vector<T> r;

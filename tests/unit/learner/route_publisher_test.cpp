@@ -185,5 +185,94 @@ TEST_F(PublisherFixture, DeltasWhileDisconnectedAreDroppedTheSyncCarriesThem) {
   ASSERT_EQ(count(ipc::Envelope::kIntents), 1u);
 }
 
+// After a learner restart SyncEnd waits for fpm_client's route-status snapshot and for the
+// check of the routes it holds that the table does not know (docs/host-routing.md
+// "Restarts"): the recovered host's intent goes before SyncEnd, and SyncEnd goes once the
+// table is done.
+TEST_F(PublisherFixture, SyncEndWaitsForTheSnapshotAndTheRecovery) {
+  std::vector<HeldRoute> held;
+  bool recovering = false;
+  pub = std::make_unique<RoutePublisher>(
+      *loop,
+      path,
+      "test",
+      counters,
+      RoutePublisher::Sink{
+          [this] { return table; },
+          [](const std::string&, const IpAddress&, RouteState, bool) {},
+          [](const std::string&, const IpAddress&, bool, const std::string&) {},
+          [] { return std::vector<std::pair<std::string, IpAddress>>{}; },
+          nullptr,
+          [&](const std::vector<HeldRoute>& h) {
+            held = h;
+            recovering = true;
+          },
+          [&] { return recovering; }});
+  const IpAddress snooped = ip("10.1.0.63");
+  const IpAddress removed = ip("10.1.0.64");
+  server->onMessage([&](ipc::Channel& ch, const ipc::Envelope& e) {
+    got.push_back(e);
+    if (e.has_subscribe()) {
+      ipc::Envelope s;
+      s.mutable_route_status()->set_snapshot(true);
+      for (const auto* a : {&snooped, &removed}) {
+        auto* st = s.mutable_route_status()->add_status();
+        auto b = a->bytes();
+        st->set_address(std::string(b.begin(), b.end()));
+        st->set_state(a == &removed ? ipc::ROUTE_REMOVED : ipc::ROUTE_INSTALLED);
+      }
+      ch.send(s);
+    }
+  });
+  pub->start();
+  runUntil([&] { return !held.empty(); });
+  ASSERT_EQ(held.size(), 1u);  // a removed route is not held
+  EXPECT_EQ(held[0].ip, snooped);
+  runFor(300ms);
+  EXPECT_EQ(count(ipc::Envelope::kSyncEnd), 0u);  // the table still checks
+  EXPECT_FALSE(pub->synced());
+  auto p = add(63);
+  p.flags = 0;
+  ASSERT_TRUE(pub->publish(p));  // the host answered: its intent goes inside the sync
+  recovering = false;
+  runUntil([&] { return count(ipc::Envelope::kSyncEnd) == 1; });
+  EXPECT_TRUE(pub->synced());
+  size_t intentAt = 0, endAt = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i].has_intents() && got[i].intents().add_size() == 1) {
+      intentAt = i;
+    }
+    if (got[i].has_sync_end()) {
+      endAt = i;
+    }
+  }
+  EXPECT_GT(intentAt, 0u);
+  EXPECT_LT(intentAt, endAt);
+}
+
+TEST_F(PublisherFixture, WithoutASnapshotTheSyncEndsAfterTheWait) {
+  pub = std::make_unique<RoutePublisher>(
+      *loop,
+      path,
+      "test",
+      counters,
+      RoutePublisher::Sink{
+          [this] { return table; },
+          [](const std::string&, const IpAddress&, RouteState, bool) {},
+          [](const std::string&, const IpAddress&, bool, const std::string&) {},
+          [] { return std::vector<std::pair<std::string, IpAddress>>{}; },
+          nullptr,
+          [](const std::vector<HeldRoute>&) {},
+          [] { return false; }});
+  pub->start();
+  runFor(1500ms);
+  EXPECT_EQ(count(ipc::Envelope::kSyncEnd), 0u);
+  auto end = loop->now() + 3s;
+  while (count(ipc::Envelope::kSyncEnd) == 0 && loop->now() < end) {
+    loop->runOnce(10ms);
+  }
+  EXPECT_EQ(count(ipc::Envelope::kSyncEnd), 1u);
+}
+
 }  // namespace
 }  // namespace hr::learner::test

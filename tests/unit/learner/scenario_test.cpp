@@ -6,6 +6,7 @@
 // as the daemon's timer would run them):
 //   config KEY=VALUE ...        hold=S interval=MS retries=N rate=N max-moves=N window=S
 //                               freeze=S verify=MS foreign=PREFIX gateway=IP
+//                               dual=PEER[:PORT,...] (br10 dual-attached)
 //   at T see IFINDEX PORT SOURCE ADDRESS MAC       (SOURCE: arp-request, arp-reply, garp, ns,
 //                                                   na, una, neigh, neigh-stale, dump,
 //                                                   arp-probe, dad)
@@ -139,6 +140,18 @@ std::string run(const fs::path& script) {
         if (k == "gateway") {
           cfg.gatewayAddresses.push_back(ip(v));
         }
+        if (k == "dual") {  // br10 dual-attached: dual=PEER or dual=PEER:PORT,PORT
+          DualAttached d;
+          auto colon = v.find(':');
+          d.peer = v.substr(0, colon);
+          if (colon != std::string::npos) {
+            std::istringstream ports(v.substr(colon + 1));
+            for (std::string port; std::getline(ports, port, ',');) {
+              d.ports.push_back(port);
+            }
+          }
+          cfg.interfaces[0].dualAttached = d;
+        }
       }
       continue;
     }
@@ -179,7 +192,7 @@ std::string run(const fs::path& script) {
     } else if (verb == "status") {
       std::string addr, st;
       ls >> addr >> st;
-      h->table.routeStatus("", ip(addr), parseState(st), h->now);
+      h->table.routeStatus("", ip(addr), parseState(st), h->now, h->out);
     } else if (verb == "failed") {
       std::string addr;
       ls >> addr;

@@ -17,7 +17,13 @@ const char* kMac = "02:aa:00:00:00:01";
 const char* kAddr = "10.1.0.11";
 
 // baseConfig: hold 10 s, 3 probes 1 s apart, verify-time 300 ms: the shared recheck is
-// max(10 x 300 ms, 3 x 1 s) = 3 s of quiet.
+// max(10 x 300 ms, 3 x 1 s) = 3 s of quiet. br10 is dual-attached (an MLAG pair with tor2):
+// only there is a host shared (remote_conflict_test.cpp has the other interfaces).
+LearnerConfig pairConfig() {
+  auto c = baseConfig();
+  c.interfaces[0].dualAttached = DualAttached{"tor2", {}};
+  return c;
+}
 
 // A host learned at 0 on port p1 (11), past its claim grace at 4 s, then found shared: the
 // other router's route arrives and the host answers the verification.
@@ -38,7 +44,7 @@ nlohmann::json host(Harness& h) {
 }
 
 TEST(Shared, TheOtherCopyComingAndGoingChangesNothing) {
-  Harness h;
+  Harness h(pairConfig());
   makeShared(h);
   // zebra hides the other copy behind our steady route (present=false), shows it again
   // (present=true), a remote snapshot re-lists it...: no probe, no publication.
@@ -53,7 +59,7 @@ TEST(Shared, TheOtherCopyComingAndGoingChangesNothing) {
 }
 
 TEST(Shared, QuietHostIsRecheckedOutOfItsPortAndKeptWhileItAnswers) {
-  Harness h;
+  Harness h(pairConfig());
   makeShared(h);  // last seen at 4 s
   h.advanceTo(6.99);
   EXPECT_TRUE(h.take<ProbeAction>().empty());
@@ -76,7 +82,7 @@ TEST(Shared, QuietHostIsRecheckedOutOfItsPortAndKeptWhileItAnswers) {
 }
 
 TEST(Shared, ABusyHostIsNeverProbed) {
-  Harness h;
+  Harness h(pairConfig());
   makeShared(h);
   for (double t = 5; t <= 30; t += 1) {
     h.advanceTo(t);
@@ -88,7 +94,7 @@ TEST(Shared, ABusyHostIsNeverProbed) {
 }
 
 TEST(Shared, NoAnswerOutOfItsPortWithdrawsWithinTheRecheckNotTheHoldTime) {
-  Harness h;
+  Harness h(pairConfig());
   makeShared(h);
   h.advanceTo(7);  // recheck starts: 2 probes within verify-time
   h.advanceTo(7.29);
@@ -108,7 +114,7 @@ TEST(Shared, NoAnswerOutOfItsPortWithdrawsWithinTheRecheckNotTheHoldTime) {
 }
 
 TEST(Shared, BackAfterItsLinkFailedItIsSharedAtOnce) {
-  Harness h;
+  Harness h(pairConfig());
   makeShared(h);
   h.advanceTo(7.3);  // withdrawn by the recheck
   h.out.clear();
@@ -144,7 +150,7 @@ TEST(Shared, WhatIsRememberedWhenTheHostLeaves) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    Harness h;
+    Harness h(pairConfig());
     if (c.shared) {
       makeShared(h);
     } else {
@@ -174,7 +180,7 @@ TEST(Shared, WhatIsRememberedWhenTheHostLeaves) {
 }
 
 TEST(Shared, ARestartedLearnerAdoptsTheFlagFromFpmClient) {
-  Harness h;
+  Harness h(pairConfig());
   Observation o;
   o.ifindex = 10;
   o.port = 11;
@@ -184,7 +190,7 @@ TEST(Shared, ARestartedLearnerAdoptsTheFlagFromFpmClient) {
   o.fromDump = true;  // found in the kernel's table at start-up: published without flags
   h.table.observe(o, h.now, h.out);
   ASSERT_EQ(h.take<PublishAction>()[0].flags, 0u);
-  h.table.routeStatus("", ip(kAddr), RouteState::Installed, h.now, /*shared=*/true);
+  h.table.routeStatus("", ip(kAddr), RouteState::Installed, h.now, h.out, /*shared=*/true);
   EXPECT_TRUE(host(h)["shared"].get<bool>());
   auto snap = h.table.snapshot();
   ASSERT_EQ(snap.size(), 1u);
@@ -192,15 +198,15 @@ TEST(Shared, ARestartedLearnerAdoptsTheFlagFromFpmClient) {
   EXPECT_EQ(h.counter("mobility.shared"), 0u);  // adopted, not detected here
   // Only from the first status heard: a later one never re-flags a host (it may predate
   // an operator's clear).
-  Harness g;
+  Harness g(pairConfig());
   g.table.observe(o, g.now, g.out);
-  g.table.routeStatus("", ip(kAddr), RouteState::Installed, g.now, false);
-  g.table.routeStatus("", ip(kAddr), RouteState::Pending, g.now, true);
+  g.table.routeStatus("", ip(kAddr), RouteState::Installed, g.now, g.out, false);
+  g.table.routeStatus("", ip(kAddr), RouteState::Pending, g.now, g.out, true);
   EXPECT_FALSE(g.table.hostJson("", ip(kAddr), g.now).value()["shared"].get<bool>());
 }
 
 TEST(Shared, TheOperatorClearsTheFlag) {
-  Harness h;
+  Harness h(pairConfig());
   makeShared(h);
   auto r = h.table.clear("", ip(kAddr), "shared", h.now, h.out);
   ASSERT_TRUE(r) << r.error().str();
@@ -209,11 +215,12 @@ TEST(Shared, TheOperatorClearsTheFlag) {
   EXPECT_EQ(p[0].flags, 0u);  // held again
   EXPECT_FALSE(host(h)["shared"].get<bool>());
   EXPECT_FALSE(h.table.clear("", ip(kAddr), "shared", h.now, h.out));  // not shared now
-  // No recheck any more: it ages as any host (probing at hold - retries x interval = 7 s).
+  // No recheck any more: it ages as any host (probing at hold - retries x interval - the
+  // aging margin = 6.9 s of quiet).
   h.out.clear();
-  h.advanceTo(10.9);
+  h.advanceTo(10.89);
   EXPECT_TRUE(h.take<ProbeAction>().empty());
-  h.advanceTo(11);
+  h.advanceTo(10.9);
   auto q = h.take<ProbeAction>();
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].reason, ProbeReason::Aging);
