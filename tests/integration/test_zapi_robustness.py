@@ -112,10 +112,13 @@ def env():
         zebra = FakeZebra(d / "zserv.api")
         procs = []
 
+        # An explicit -c must name a file that exists; an empty object is all defaults.
+        (d / "hostroute.json").write_text("{}\n")
+
         def start(*extra):
             log = open(d / "fpm_client.log", "ab")
             p = subprocess.Popen([str(BIN / "fpm_client"), "-N", "hrza-zapi-robust", "--run-dir", str(d / "run"),
-                                  "-c", str(d / "absent.json"), "--zserv", str(d / "zserv.api"),
+                                  "-c", str(d / "hostroute.json"), "--zserv", str(d / "zserv.api"),
                                   "--log-target", "stderr", *extra], stdout=log, stderr=subprocess.STDOUT)
             procs.append(p)
             wait_until(lambda: (d / "run" / "fpm_client.sock").exists(), desc="fpm_client control socket")
