@@ -47,7 +47,8 @@ PacketIo::PacketIo(
       counters_(c),
       isLearning_(std::move(isLearning)),
       observe_(std::move(observe)),
-      scope_(std::move(scope)) {
+      scope_(std::move(scope)),
+      statsTimer_(loop, [this] { readSocketStats(); }) {
   cRx_ = &c.counter("packets.rx", "ARP/ND frames received by the snooping socket");
   cMalformed_ = &c.counter(
       "packets.malformed", "frames that failed to decode (per reason: packets.malformed.<code>)");
@@ -64,6 +65,10 @@ PacketIo::PacketIo(
   cTxErrors_ =
       &c.counter("probes.tx_errors", "probe frames the kernel refused (interface down, ...)");
   cTruncated_ = &c.counter("packets.truncated", "frames larger than the receive buffer");
+  cSocketDrops_ = &c.counter(
+      "packets.socket_drops",
+      "frames the kernel dropped because the snooping socket's buffer was full (hosts missed "
+      "until they send again or are probed)");
 }
 
 PacketIo::~PacketIo() {
@@ -82,7 +87,32 @@ Status PacketIo::start() {
   if (::setsockopt(sock_->fd(), SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof(kRcvBuf)) < 0) {
     (void)::setsockopt(sock_->fd(), SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof(kRcvBuf));
   }
+  if (auto st = sock_->ignoreOutgoing(); !st) {
+    // Older kernels: the frames still arrive and classify() skips them.
+    spdlog::info("event=ignore_outgoing_unsupported reason=\"{}\"", st.error().message);
+  }
+  (void)sock_->stats();  // start the kernel's count from zero
+  statsTimer_.arm(std::chrono::seconds(1));
   return loop_.addFd(sock_->fd(), EPOLLIN, [this](uint32_t) { onReadable(); });
+}
+
+void PacketIo::readSocketStats() {
+  statsTimer_.arm(std::chrono::seconds(1));
+  auto st = sock_->stats();
+  if (!st || st->drops == 0) {
+    return;
+  }
+  *cSocketDrops_ += st->drops;
+  dropsSinceWarning_ += st->drops;
+  TimePoint now = loop_.now();
+  if (!lastDropWarning_ || now - *lastDropWarning_ >= std::chrono::minutes(1)) {
+    spdlog::warn(
+        "event=snooping_overflow dropped={} total={} netns=\"{}\" hint=\"the socket's buffer "
+        "filled while the daemon was busy; missed hosts are learned when they send again\"",
+        dropsSinceWarning_, cSocketDrops_->value(), scope_.netns);
+    lastDropWarning_ = now;
+    dropsSinceWarning_ = 0;
+  }
 }
 
 void PacketIo::onReadable() {

@@ -2,8 +2,11 @@
 // classic BPF program to ARP, RARP and ICMPv6 NS/NA, so the daemon wakes only for those. A
 // frame is attributed to its learning interface: a frame entering a bridge port belongs to the
 // bridge (the port is recorded, so moves between ports are seen); the same frame seen again
-// on the bridge device itself is skipped. Frames the switch sends (PACKET_OUTGOING) are
-// skipped. Probes are built with the ARP/ND codec and sent on the interface the host table
+// on the bridge device itself is skipped. Frames the switch sends (PACKET_OUTGOING, every
+// flooded broadcast once per egress port) are not queued at all (PACKET_IGNORE_OUTGOING),
+// and skipped if a kernel queues them anyway. Once a second the kernel's drop count for the
+// socket (receive buffer full: a burst larger than 8 MB of frames while the loop was busy) is
+// read into packets.socket_drops, with a warning at most once a minute. Probes are built with the ARP/ND codec and sent on the interface the host table
 // chose (a bridge port to check one binding, else the L3 interface).
 //
 // Snooped -> observation:
@@ -62,6 +65,7 @@ class PacketIo {
 
  private:
   void onReadable();
+  void readSocketStats();
 
   EventLoop& loop_;
   const InterfaceDb& db_;
@@ -80,6 +84,10 @@ class PacketIo {
   Counter* cTx_;
   Counter* cTxErrors_;
   Counter* cTruncated_;
+  Counter* cSocketDrops_;
+  Timer statsTimer_;
+  uint64_t dropsSinceWarning_ = 0;
+  std::optional<TimePoint> lastDropWarning_;
 };
 
 }  // namespace hr::learner

@@ -113,6 +113,24 @@ Status PacketSocket::send(int ifindex, std::span<const uint8_t> frame) {
   return ok();
 }
 
+Status PacketSocket::ignoreOutgoing() {
+  int one = 1;
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+    return fail("ignore_outgoing", "PACKET_IGNORE_OUTGOING: {}", strerror(errno));
+  }
+  return ok();
+}
+
+Result<PacketSocketStats> PacketSocket::stats() {
+  tpacket_stats st{};
+  socklen_t len = sizeof(st);
+  if (::getsockopt(fd_.get(), SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0) {
+    return fail("statistics", "PACKET_STATISTICS: {}", strerror(errno));
+  }
+  // tp_packets counts the dropped frames too.
+  return PacketSocketStats{st.tp_packets, st.tp_drops};
+}
+
 Status PacketSocket::addMembership(int ifindex, const MacAddress& mac) {
   packet_mreq mr{};
   mr.mr_ifindex = ifindex;

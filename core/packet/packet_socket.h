@@ -24,6 +24,13 @@ struct ReceivedFrame {
   int64_t rxRealtimeNs = 0;  // kernel receive time (SO_TIMESTAMPNS, CLOCK_REALTIME), 0 = none
 };
 
+// What the kernel counted for the socket since the previous stats() call (PACKET_STATISTICS
+// resets on read): frames queued, and frames dropped because the receive buffer was full.
+struct PacketSocketStats {
+  uint32_t packets = 0;
+  uint32_t drops = 0;
+};
+
 class PacketSocket {
  public:
   // ethertype in host order (ETH_P_ALL, ETH_P_ARP, ...). ifindex 0 = all interfaces.
@@ -43,6 +50,11 @@ class PacketSocket {
   Result<ReceivedFrame> recv();
   // Sends a complete Ethernet frame (destination MAC first) out of ifindex.
   Status send(int ifindex, std::span<const uint8_t> frame);
+  // Asks the kernel not to queue frames this host sends (PACKET_IGNORE_OUTGOING, Linux 4.20):
+  // on a bridge every flooded broadcast is seen once more per egress port otherwise.
+  Status ignoreOutgoing();
+  // Reads and resets the kernel's counters for this socket.
+  Result<PacketSocketStats> stats();
   // Joins a link-layer multicast group on ifindex (PACKET_ADD_MEMBERSHIP).
   Status addMembership(int ifindex, const MacAddress& mac);
 

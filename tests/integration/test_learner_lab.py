@@ -11,6 +11,8 @@ test_hostroute_e2e.py.
 """
 
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -336,3 +338,57 @@ def test_kill9_restart_resyncs_from_the_kernel(lab, learner):
     assert "start-up dump" in h["timeline"][0]["detail"], h["timeline"]
     # Hosts from the dump were here before: they are published without a claim.
     assert "claim" not in h["timeline"][1]["detail"], h["timeline"]
+
+
+def rx_packets(lab, node, ifname="eth0"):
+    return int(lab.run(node, ["cat", f"/sys/class/net/{ifname}/statistics/rx_packets"]).stdout)
+
+
+def test_flooded_copies_are_not_queued_and_an_overflow_is_counted(lab, learner):
+    """A broadcast entering br10 leaves by every other port, and the kernel would queue one
+    more copy per egress port (PACKET_OUTGOING) on the snooping socket: the learner tells it
+    not to. When a burst overflows the socket's buffer while the daemon is busy, the kernel's
+    drop count reaches packets.socket_drops and the log, and learning goes on."""
+    learner()
+    lab.add_host("hb1", "tor1", ipv4="10.1.0.51")
+    lab.add_host("hb2", "tor1", ipv4="10.1.0.52")
+    mac = lab.host_mac("hb1")
+    wait_until(lambda: (lab.run("hb1", ["arping", "-c", "1", "-I", "eth0", "10.1.0.2"], check=False)
+                        and learned(lab, "10.1.0.51")), timeout=10, desc="hb1 learned")
+    outgoing = counter(lab, "packets.outgoing")
+    rx = counter(lab, "packets.rx")
+    seen_by_hb2 = rx_packets(lab, "hb2")
+    # 50 broadcast ARP requests from hb1, flooded to hb2's port (and every other one).
+    sender = (
+        "import socket, sys\n"
+        "mac = bytes.fromhex(sys.argv[1].replace(':', ''))\n"
+        "n = int(sys.argv[2])\n"
+        "arp = bytes.fromhex('0001080006040001') + mac + bytes([10, 1, 0, 51]) + bytes(6) + bytes([10, 1, 0, 200])\n"
+        "frame = b'\\xff' * 6 + mac + b'\\x08\\x06' + arp + bytes(18)\n"
+        "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+        "s.bind(('eth0', 0))\n"
+        "for _ in range(n):\n"
+        "    s.send(frame)\n")
+    lab.run("hb1", ["/usr/bin/python3", "-c", sender, mac, "50"])
+    wait_until(lambda: rx_packets(lab, "hb2") >= seen_by_hb2 + 50, timeout=5, desc="the broadcasts flooded to hb2")
+    # Each is read twice, on hb1's port and on br10; the copies leaving by the other ports
+    # would have been queued before the second one.
+    wait_until(lambda: counter(lab, "packets.rx") >= rx + 100, timeout=5, desc="the learner read them")
+    assert counter(lab, "packets.outgoing") == outgoing, "flooded copies reached the socket"
+    assert counter(lab, "packets.socket_drops") == 0
+
+    # Overflow: the daemon is stopped (as if busy) while 40,000 frames arrive; each is queued
+    # twice (the port and the bridge device), far beyond the 8 MB buffer.
+    pid = lab.daemon_pid("tor1", LEARNER)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        lab.run("hb1", ["/usr/bin/python3", "-c", sender, mac, "40000"], timeout=60)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: counter(lab, "packets.socket_drops") > 0, timeout=20, desc="socket drops counted")
+    log = lab.daemon_log("tor1", LEARNER).read_text()
+    assert "event=snooping_overflow" in log
+    # The same process, still learning.
+    assert lab.daemon_pid("tor1", LEARNER) == pid
+    wait_until(lambda: (lab.run("hb2", ["arping", "-c", "1", "-I", "eth0", "10.1.0.2"], check=False)
+                        and learned(lab, "10.1.0.52")), timeout=10, desc="hb2 learned after the overflow")
