@@ -1,11 +1,10 @@
 #include "core/event_loop.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-
-#include <spdlog/spdlog.h>
 
 namespace hr {
 namespace {
@@ -127,10 +126,10 @@ void EventLoop::timed(const char* what, const std::function<void()>& fn) {
 }
 
 void EventLoop::runOnce(Duration timeout) {
-  int timeoutMs = deferred_.empty()
-                      ? static_cast<int>(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())
-                      : 0;
+  int timeoutMs =
+      deferred_.empty()
+          ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())
+          : 0;
   epoll_event events[64];
   int n = ::epoll_wait(epoll_.get(), events, 64, timeoutMs);
   if (n < 0 && errno != EINTR) {
@@ -243,7 +242,7 @@ void Timer::cancel() {
 }
 
 void Timer::fire() {
-  id_ = 0;  // the loop already dropped the entry
+  id_ = 0;        // the loop already dropped the entry
   auto cb = cb_;  // the callback may destroy this Timer
   cb();
 }

@@ -69,9 +69,9 @@ class RateLimiter {
 
 }  // namespace hr::log
 
-#define HR_DEBUG(cat, ...)                            \
-  do {                                                \
-    if (::hr::log::debugOn(::hr::log::Debug::cat)) {  \
-      spdlog::debug(__VA_ARGS__);                     \
-    }                                                 \
+#define HR_DEBUG(cat, ...)                           \
+  do {                                               \
+    if (::hr::log::debugOn(::hr::log::Debug::cat)) { \
+      spdlog::debug(__VA_ARGS__);                    \
+    }                                                \
   } while (0)

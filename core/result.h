@@ -64,15 +64,14 @@ class [[nodiscard]] Result {
   using value_type = T;
   using error_type = E;
 
-  Result()
-    requires std::is_default_constructible_v<T>
-      : v_(std::in_place_index<0>) {}
-  Result(const T& v) : v_(std::in_place_index<0>, v) {}                      // NOLINT
-  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}                // NOLINT
+  Result() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
+  Result(const T& v) : v_(std::in_place_index<0>, v) {}        // NOLINT
+  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT
   template <class U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Result>)
-  Result(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}          // NOLINT
+  requires(
+      std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+      !std::is_same_v<std::decay_t<U>, Result>) Result(U&& v)
+      : v_(std::in_place_index<0>, std::forward<U>(v)) {}  // NOLINT
   template <class G>
   Result(Unexpected<G> u) : v_(std::in_place_index<1>, std::move(u).error()) {}  // NOLINT
 
@@ -164,17 +163,17 @@ inline Status ok() {
 // Propagates an error: HR_TRY(auto x, parse(buf)); or HR_TRY_VOID(check(y));
 #define HR_CONCAT_INNER(a, b) a##b
 #define HR_CONCAT(a, b) HR_CONCAT_INNER(a, b)
-#define HR_TRY_IMPL(tmp, decl, expr)                \
-  auto tmp = (expr);                                \
-  if (!tmp) {                                       \
+#define HR_TRY_IMPL(tmp, decl, expr)                 \
+  auto tmp = (expr);                                 \
+  if (!tmp) {                                        \
     return ::hr::Unexpected(std::move(tmp).error()); \
-  }                                                 \
+  }                                                  \
   decl = std::move(*tmp)
 #define HR_TRY(decl, expr) HR_TRY_IMPL(HR_CONCAT(hr_try_, __LINE__), decl, expr)
-#define HR_TRY_VOID(expr)                                           \
-  do {                                                              \
-    auto hr_try_void_ = (expr);                                     \
-    if (!hr_try_void_) {                                            \
-      return ::hr::Unexpected(std::move(hr_try_void_).error());     \
-    }                                                               \
+#define HR_TRY_VOID(expr)                                       \
+  do {                                                          \
+    auto hr_try_void_ = (expr);                                 \
+    if (!hr_try_void_) {                                        \
+      return ::hr::Unexpected(std::move(hr_try_void_).error()); \
+    }                                                           \
   } while (0)

@@ -109,7 +109,9 @@ void PacketIo::readSocketStats() {
     spdlog::warn(
         "event=snooping_overflow dropped={} total={} netns=\"{}\" hint=\"the socket's buffer "
         "filled while the daemon was busy; missed hosts are learned when they send again\"",
-        dropsSinceWarning_, cSocketDrops_->value(), scope_.netns);
+        dropsSinceWarning_,
+        cSocketDrops_->value(),
+        scope_.netns);
     lastDropWarning_ = now;
     dropsSinceWarning_ = 0;
   }

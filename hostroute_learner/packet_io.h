@@ -6,8 +6,9 @@
 // flooded broadcast once per egress port) are not queued at all (PACKET_IGNORE_OUTGOING),
 // and skipped if a kernel queues them anyway. Once a second the kernel's drop count for the
 // socket (receive buffer full: a burst larger than 8 MB of frames while the loop was busy) is
-// read into packets.socket_drops, with a warning at most once a minute. Probes are built with the ARP/ND codec and sent on the interface the host table
-// chose (a bridge port to check one binding, else the L3 interface).
+// read into packets.socket_drops, with a warning at most once a minute. Probes are built with the
+// ARP/ND codec and sent on the interface the host table chose (a bridge port to check one binding,
+// else the L3 interface).
 //
 // Snooped -> observation:
 //   ARP request/reply from S: (S.spa, S.sha), gratuitous when spa == tpa

@@ -12,12 +12,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -55,10 +54,15 @@ hr::Result<Envelope> ask(const Ctx& c, const std::string& daemon, Envelope req) 
   return hr::ipc::requestOnce(c.paths.socketPath(daemon), req, kTimeout);
 }
 
-hr::Result<nlohmann::json> show(const Ctx& c, const std::string& daemon, const std::string& topic, const std::vector<std::string>& args) {
+hr::Result<nlohmann::json> show(
+    const Ctx& c,
+    const std::string& daemon,
+    const std::string& topic,
+    const std::vector<std::string>& args) {
   Envelope req;
   req.mutable_show()->set_topic(topic);
-  for (const auto& a : args) req.mutable_show()->add_args(a);
+  for (const auto& a : args)
+    req.mutable_show()->add_args(a);
   HR_TRY(auto rep, ask(c, daemon, req));
   if (!rep.has_show_reply()) {
     return hr::fail("cli.bad_reply", "{} sent an unexpected reply", daemon);
@@ -73,10 +77,15 @@ hr::Result<nlohmann::json> show(const Ctx& c, const std::string& daemon, const s
   return j;
 }
 
-hr::Result<std::string> command(const Ctx& c, const std::string& daemon, const std::string& cmd, const std::vector<std::string>& args) {
+hr::Result<std::string> command(
+    const Ctx& c,
+    const std::string& daemon,
+    const std::string& cmd,
+    const std::vector<std::string>& args) {
   Envelope req;
   req.mutable_command()->set_command(cmd);
-  for (const auto& a : args) req.mutable_command()->add_args(a);
+  for (const auto& a : args)
+    req.mutable_command()->add_args(a);
   HR_TRY(auto rep, ask(c, daemon, req));
   if (!rep.has_command_reply()) {
     return hr::fail("cli.bad_reply", "{} sent an unexpected reply", daemon);
@@ -105,11 +114,13 @@ void print(const Ctx& c, const std::string& topic, const nlohmann::json& j) {
 
 // `show status|counters` over every daemon of the instance.
 int showAll(const Ctx& c, const std::string& topic, std::vector<std::string> daemons) {
-  if (daemons.empty()) daemons = kDaemons;
+  if (daemons.empty())
+    daemons = kDaemons;
   nlohmann::json all = nlohmann::json::object();
   bool any = false;
   for (const auto& d : daemons) {
-    if (topic == "counters" && !running(c, d)) continue;
+    if (topic == "counters" && !running(c, d))
+      continue;
     auto r = show(c, d, topic, {});
     if (r) {
       all[d] = *r;
@@ -132,14 +143,16 @@ int runShow(Ctx& c, std::vector<std::string> words, const std::string& daemonOpt
     words.pop_back();
   }
   if (words.empty()) {
-    std::cerr << "usage: hostroutectl show status|counters|config|hosts|dataplane|vrrp|TOPIC [ARGS...] [--json]\n";
+    std::cerr << "usage: hostroutectl show status|counters|config|hosts|dataplane|vrrp|TOPIC "
+                 "[ARGS...] [--json]\n";
     return 2;
   }
   std::string topic = words[0];
   std::vector<std::string> args(words.begin() + 1, words.end());
   if (topic == "status" || topic == "counters") {
     std::vector<std::string> ds = args;
-    if (!daemonOpt.empty()) ds = {daemonOpt};
+    if (!daemonOpt.empty())
+      ds = {daemonOpt};
     return showAll(c, topic, ds);
   }
   std::string daemon = daemonOpt;
@@ -158,7 +171,9 @@ int runShow(Ctx& c, std::vector<std::string> words, const std::string& daemonOpt
         return 1;
       }
     } else {
-      std::cerr << "unknown topic '" << topic << "' (status, counters, config, hosts, learning, dataplane, zebra, routes, vrrp; or --daemon D)\n";
+      std::cerr << "unknown topic '" << topic
+                << "' (status, counters, config, hosts, learning, dataplane, zebra, routes, vrrp; "
+                   "or --daemon D)\n";
       return 2;
     }
   }
@@ -180,7 +195,8 @@ int runValidate(const std::string& file, const std::string& yangDir) {
   auto r = hr::cli::validateDocument(*ctx, file);
   if (!r) {
     std::cerr << r.error().str() << "\n";
-    std::cerr << file << ": INVALID (" << r.error().issues.size() << " problem" << (r.error().issues.size() == 1 ? "" : "s") << ")\n";
+    std::cerr << file << ": INVALID (" << r.error().issues.size() << " problem"
+              << (r.error().issues.size() == 1 ? "" : "s") << ")\n";
     return 1;
   }
   std::cout << file << ": valid\n";
@@ -188,13 +204,18 @@ int runValidate(const std::string& file, const std::string& yangDir) {
 }
 
 // Sends a command to one daemon or to every running one.
-int runCommand(const Ctx& c, const std::string& cmd, const std::vector<std::string>& args, const std::string& daemonOpt) {
+int runCommand(
+    const Ctx& c,
+    const std::string& cmd,
+    const std::vector<std::string>& args,
+    const std::string& daemonOpt) {
   std::vector<std::string> targets;
   if (!daemonOpt.empty()) {
     targets = {daemonOpt};
   } else {
     for (const auto& d : kDaemons) {
-      if (running(c, d)) targets.push_back(d);
+      if (running(c, d))
+        targets.push_back(d);
     }
   }
   if (targets.empty()) {
@@ -217,39 +238,48 @@ int runCommand(const Ctx& c, const std::string& cmd, const std::vector<std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app("hostroutectl: show and control the frr-hostroute daemons of a switch instance", "hostroutectl");
+  CLI::App app(
+      "hostroutectl: show and control the frr-hostroute daemons of a switch instance",
+      "hostroutectl");
   app.require_subcommand(1);
   std::string instance, runDir, yangDir = hr::defaultYangDir(), daemonOpt;
   Ctx c;
   app.add_option("-N,--pathspace", instance, "Instance name (as the daemons' -N)");
-  app.add_option("--run-dir", runDir, "The instance's run directory (default /run/frr-hostroute[/NAME])");
+  app.add_option(
+      "--run-dir", runDir, "The instance's run directory (default /run/frr-hostroute[/NAME])");
   app.add_flag("-j,--json", c.json, "Print the daemon's JSON document");
 
   std::vector<std::string> showWords;
-  auto* showCmd = app.add_subcommand("show", "Show state: status, counters, config, hosts, learning, dataplane, vrrp");
+  auto* showCmd = app.add_subcommand(
+      "show", "Show state: status, counters, config, hosts, learning, dataplane, vrrp");
   showCmd->add_option("words", showWords, "TOPIC [ARGS...] [json]");
   showCmd->add_option("--daemon", daemonOpt, "Ask this daemon instead of the topic's owner");
   showCmd->add_flag("-j,--json", c.json, "Print the daemon's JSON document");
 
   std::string file;
-  auto* validateCmd = app.add_subcommand("validate", "Validate a config file offline (YANG and every daemon's checks)");
+  auto* validateCmd = app.add_subcommand(
+      "validate", "Validate a config file offline (YANG and every daemon's checks)");
   validateCmd->add_option("file", file, "Config file (.json or .xml)")->required();
   validateCmd->add_option("--yang-dir", yangDir, "Directory of the frr-hostroute YANG modules");
 
-  auto* reloadCmd = app.add_subcommand("reload", "Re-read the config file (as SIGHUP): refused if invalid");
+  auto* reloadCmd =
+      app.add_subcommand("reload", "Re-read the config file (as SIGHUP): refused if invalid");
   std::string reloadDaemon;
   reloadCmd->add_option("daemon", reloadDaemon, "Only this daemon");
 
   std::vector<std::string> debugWords;
-  auto* debugCmd = app.add_subcommand("debug", "Switch a debug category: debug CATEGORY on|off [DAEMON]");
+  auto* debugCmd =
+      app.add_subcommand("debug", "Switch a debug category: debug CATEGORY on|off [DAEMON]");
   debugCmd->add_option("words", debugWords)->required();
 
   std::vector<std::string> clearWords;
-  auto* clearCmd = app.add_subcommand("clear", "Host learner actions, e.g. clear host ADDRESS freeze");
+  auto* clearCmd =
+      app.add_subcommand("clear", "Host learner actions, e.g. clear host ADDRESS freeze");
   clearCmd->add_option("words", clearWords)->required();
 
   std::vector<std::string> cmdWords;
-  auto* rawCmd = app.add_subcommand("command", "Send a command to a daemon: command DAEMON CMD [ARGS...]");
+  auto* rawCmd =
+      app.add_subcommand("command", "Send a command to a daemon: command DAEMON CMD [ARGS...]");
   rawCmd->add_option("words", cmdWords)->required();
 
   try {
@@ -266,9 +296,12 @@ int main(int argc, char** argv) {
     c.paths.runDir = runDir;
   }
 
-  if (*validateCmd) return runValidate(file, yangDir);
-  if (*showCmd) return runShow(c, showWords, daemonOpt);
-  if (*reloadCmd) return runCommand(c, "reload", {}, reloadDaemon);
+  if (*validateCmd)
+    return runValidate(file, yangDir);
+  if (*showCmd)
+    return runShow(c, showWords, daemonOpt);
+  if (*reloadCmd)
+    return runCommand(c, "reload", {}, reloadDaemon);
   if (*debugCmd) {
     if (debugWords.size() < 2 || debugWords.size() > 3) {
       std::cerr << "usage: hostroutectl debug CATEGORY on|off [DAEMON]\n";
@@ -277,13 +310,18 @@ int main(int argc, char** argv) {
     std::string d = debugWords.size() == 3 ? debugWords[2] : "";
     return runCommand(c, "debug", {debugWords[0], debugWords[1]}, d);
   }
-  if (*clearCmd) return runCommand(c, "clear", clearWords, "hostroute_learner");
+  if (*clearCmd)
+    return runCommand(c, "clear", clearWords, "hostroute_learner");
   if (*rawCmd) {
     if (cmdWords.size() < 2) {
       std::cerr << "usage: hostroutectl command DAEMON CMD [ARGS...]\n";
       return 2;
     }
-    return runCommand(c, cmdWords[1], std::vector<std::string>(cmdWords.begin() + 2, cmdWords.end()), cmdWords[0]);
+    return runCommand(
+        c,
+        cmdWords[1],
+        std::vector<std::string>(cmdWords.begin() + 2, cmdWords.end()),
+        cmdWords[0]);
   }
   return 2;
 }

@@ -72,7 +72,8 @@ std::string renderStatus(const nlohmann::json& perDaemon) {
         cfg.at("generation").get<long>(),
         file);
     if (!cfg.at("lastReloadError").is_null()) {
-      out += fmt::format("{:<20} last reload refused: {}\n", "", cfg.at("lastReloadError").get<std::string>());
+      out += fmt::format(
+          "{:<20} last reload refused: {}\n", "", cfg.at("lastReloadError").get<std::string>());
     }
   }
   return out;

@@ -24,13 +24,15 @@ config::ConfigResult<config::DataTree> validateDocument(
       all.issues.push_back(i);
   }
   if (auto r = vrrp::parseVrrpConfig(*tree); !r) {
-    for (auto& i : r.error().issues) all.issues.push_back(i);
+    for (auto& i : r.error().issues)
+      all.issues.push_back(i);
   }
   // fpm_client's data path (the profile may come from the shipped catalogue).
   if (auto cat = fpm_client::loadProfileCatalogue(ctx); !cat) {
     all.issues.push_back({"", cat.error().message});
   } else if (auto r = fpm_client::parseDataplaneConfig(*tree, *cat); !r) {
-    for (auto& i : r.error().issues) all.issues.push_back(i);
+    for (auto& i : r.error().issues)
+      all.issues.push_back(i);
   }
   if (!all.issues.empty()) {
     return Unexpected<config::ConfigError>(std::move(all));

@@ -10,6 +10,7 @@
 namespace hr::cli {
 
 // Empty error list = valid.
-config::ConfigResult<config::DataTree> validateDocument(const std::shared_ptr<config::YangContext>& ctx, const std::string& file);
+config::ConfigResult<config::DataTree> validateDocument(
+    const std::shared_ptr<config::YangContext>& ctx, const std::string& file);
 
 }  // namespace hr::cli

@@ -24,15 +24,18 @@ Header readHeader(ByteReader& r) {
 }
 
 Result<Family> familyOf(uint8_t f) {
-  if (f == AF_INET) return Family::V4;
-  if (f == AF_INET6) return Family::V6;
+  if (f == AF_INET)
+    return Family::V4;
+  if (f == AF_INET6)
+    return Family::V6;
   return fail("bad_family", "address family {} is neither AF_INET nor AF_INET6", f);
 }
 
 Result<IpAddress> addrOf(const Attr& a, Family f) {
   size_t want = f == Family::V4 ? 4 : 16;
   if (a.data.size() != want) {
-    return fail("bad_attr_len", "address attribute {} has {} bytes, want {}", a.type, a.data.size(), want);
+    return fail(
+        "bad_attr_len", "address attribute {} has {} bytes, want {}", a.type, a.data.size(), want);
   }
   return IpAddress::fromBytes(a.data);
 }
@@ -102,10 +105,15 @@ Result<std::vector<Attr>> listAttrs(std::span<const uint8_t> buf) {
     uint16_t len = r.u16host();
     uint16_t rawType = r.u16host();
     if (len < 4) {
-      return fail("bad_attr_len", "attribute type {} has length {} (< 4)", rawType & NLA_TYPE_MASK, len);
+      return fail(
+          "bad_attr_len", "attribute type {} has length {} (< 4)", rawType & NLA_TYPE_MASK, len);
     }
     if (len > left) {
-      return fail("truncated", "attribute type {} length {} runs past the message", rawType & NLA_TYPE_MASK, len);
+      return fail(
+          "truncated",
+          "attribute type {} length {} runs past the message",
+          rawType & NLA_TYPE_MASK,
+          len);
     }
     out.push_back(Attr{
         static_cast<uint16_t>(rawType & NLA_TYPE_MASK),
@@ -138,10 +146,18 @@ Result<AttrSet> parseAttrs(std::span<const uint8_t> buf, std::span<const AttrPol
     size_t n = a.data.size();
     size_t fixed = 0;
     switch (pol->kind) {
-      case AttrKind::U8: fixed = 1; break;
-      case AttrKind::U16: fixed = 2; break;
-      case AttrKind::U32: fixed = 4; break;
-      case AttrKind::U64: fixed = 8; break;
+      case AttrKind::U8:
+        fixed = 1;
+        break;
+      case AttrKind::U16:
+        fixed = 2;
+        break;
+      case AttrKind::U32:
+        fixed = 4;
+        break;
+      case AttrKind::U64:
+        fixed = 8;
+        break;
       case AttrKind::Flag:
         if (n != 0) {
           return fail("bad_attr_len", "flag attribute {} carries {} bytes", a.type, n);
@@ -153,7 +169,11 @@ Result<AttrSet> parseAttrs(std::span<const uint8_t> buf, std::span<const AttrPol
       case AttrKind::Any:
         if (n < pol->minLen || (pol->maxLen != 0 && n > pol->maxLen)) {
           return fail(
-              "bad_attr_len", "attribute {} has {} bytes, allowed {}..{}", a.type, n, pol->minLen,
+              "bad_attr_len",
+              "attribute {} has {} bytes, allowed {}..{}",
+              a.type,
+              n,
+              pol->minLen,
               pol->maxLen == 0 ? std::string("any") : std::to_string(pol->maxLen));
         }
         break;
@@ -205,25 +225,32 @@ Result<LinkMsg> decodeLink(const Message& m) {
       {IFLA_LINKINFO, AttrKind::Nested},
   };
   HR_TRY(auto attrs, parseAttrs(r.rest(), kPolicy));
-  if (const auto* a = attrs.get(IFLA_IFNAME)) l.name = a->str();
+  if (const auto* a = attrs.get(IFLA_IFNAME))
+    l.name = a->str();
   if (const auto* a = attrs.get(IFLA_ADDRESS); a != nullptr && a->data.size() == 6) {
     l.mac = MacAddress::fromBytes(a->data).value();
   }
-  if (const auto* a = attrs.get(IFLA_MTU)) l.mtu = a->u32();
-  if (const auto* a = attrs.get(IFLA_MASTER)) l.master = a->u32();
-  if (const auto* a = attrs.get(IFLA_LINK)) l.link = a->u32();
-  if (const auto* a = attrs.get(IFLA_OPERSTATE)) l.operState = a->u8();
+  if (const auto* a = attrs.get(IFLA_MTU))
+    l.mtu = a->u32();
+  if (const auto* a = attrs.get(IFLA_MASTER))
+    l.master = a->u32();
+  if (const auto* a = attrs.get(IFLA_LINK))
+    l.link = a->u32();
+  if (const auto* a = attrs.get(IFLA_OPERSTATE))
+    l.operState = a->u8();
   if (const auto* a = attrs.get(IFLA_LINKINFO)) {
     static constexpr AttrPolicy kInfo[] = {
         {IFLA_INFO_KIND, AttrKind::String, 1, 64},
         {IFLA_INFO_DATA, AttrKind::Nested},
     };
     HR_TRY(auto info, parseAttrs(a->data, kInfo));
-    if (const auto* k = info.get(IFLA_INFO_KIND)) l.kind = k->str();
+    if (const auto* k = info.get(IFLA_INFO_KIND))
+      l.kind = k->str();
     if (const auto* d = info.get(IFLA_INFO_DATA); d != nullptr && l.kind == "vrf") {
       static constexpr AttrPolicy kVrf[] = {{IFLA_VRF_TABLE, AttrKind::U32}};
       HR_TRY(auto vrf, parseAttrs(d->data, kVrf));
-      if (const auto* t = vrf.get(IFLA_VRF_TABLE)) l.vrfTable = t->u32();
+      if (const auto* t = vrf.get(IFLA_VRF_TABLE))
+        l.vrfTable = t->u32();
     }
   }
   return l;
@@ -253,12 +280,14 @@ Result<AddrMsg> decodeAddr(const Message& m) {
       {IFA_LABEL, AttrKind::String, 1, IFNAMSIZ},
   };
   HR_TRY(auto attrs, parseAttrs(r.rest(), kPolicy));
-  const Attr* addr = attrs.get(IFA_LOCAL) != nullptr ? attrs.get(IFA_LOCAL) : attrs.get(IFA_ADDRESS);
+  const Attr* addr =
+      attrs.get(IFA_LOCAL) != nullptr ? attrs.get(IFA_LOCAL) : attrs.get(IFA_ADDRESS);
   if (addr == nullptr) {
     return fail("missing_attr", "address message without IFA_ADDRESS");
   }
   HR_TRY(a.address, addrOf(*addr, a.family));
-  if (const auto* l = attrs.get(IFA_LABEL)) a.label = l->str();
+  if (const auto* l = attrs.get(IFA_LABEL))
+    a.label = l->str();
   return a;
 }
 
@@ -299,12 +328,15 @@ Result<NeighMsg> decodeNeigh(const Message& m) {
   if (const auto* l = attrs.get(NDA_LLADDR); l != nullptr && l->data.size() == 6) {
     n.lladdr = MacAddress::fromBytes(l->data).value();
   }
-  if (const auto* a = attrs.get(NDA_MASTER)) n.master = a->u32();
-  if (const auto* a = attrs.get(NDA_FLAGS_EXT)) n.extFlags = a->u32();
+  if (const auto* a = attrs.get(NDA_MASTER))
+    n.master = a->u32();
+  if (const auto* a = attrs.get(NDA_FLAGS_EXT))
+    n.extFlags = a->u32();
   return n;
 }
 
-Builder::Builder(std::vector<uint8_t>& out, uint16_t type, uint16_t flags, uint32_t seq, uint32_t pid)
+Builder::Builder(
+    std::vector<uint8_t>& out, uint16_t type, uint16_t flags, uint32_t seq, uint32_t pid)
     : out_(out), start_(out.size()) {
   ByteWriter w(out_);
   w.u32host(0);
@@ -376,10 +408,14 @@ void encodeDumpRequest(std::vector<uint8_t>& out, uint16_t type, uint8_t family,
   // look at the first byte.
   uint8_t hdr[16] = {family};
   size_t n = 16;
-  if (type == RTM_GETNEIGH) n = 12;       // ndmsg
-  else if (type == RTM_GETADDR) n = 8;    // ifaddrmsg
-  else if (type == RTM_GETROUTE) n = 12;  // rtmsg
-  else if (type == RTM_GETNEXTHOP) n = 8; // nhmsg
+  if (type == RTM_GETNEIGH)
+    n = 12;  // ndmsg
+  else if (type == RTM_GETADDR)
+    n = 8;  // ifaddrmsg
+  else if (type == RTM_GETROUTE)
+    n = 12;  // rtmsg
+  else if (type == RTM_GETNEXTHOP)
+    n = 8;  // nhmsg
   b.fixed(std::span<const uint8_t>(hdr, n));
   b.finish();
 }

@@ -94,7 +94,7 @@ Result<std::vector<Attr>> listAttrs(std::span<const uint8_t> buf);
 // --- typed messages ----------------------------------------------------------------------
 
 struct LinkMsg {
-  bool isNew = true;  // RTM_NEWLINK vs RTM_DELLINK
+  bool isNew = true;     // RTM_NEWLINK vs RTM_DELLINK
   uint16_t devType = 0;  // ARPHRD_*
   int32_t ifindex = 0;
   uint32_t flags = 0;  // IFF_*
@@ -104,7 +104,7 @@ struct LinkMsg {
   uint32_t master = 0;  // IFLA_MASTER (bridge or VRF), 0 = none
   uint32_t link = 0;    // IFLA_LINK (the parent of a macvlan or vlan)
   uint8_t operState = 0;
-  std::string kind;  // IFLA_LINKINFO/IFLA_INFO_KIND ("bridge", "vrf", "macvlan", ...)
+  std::string kind;       // IFLA_LINKINFO/IFLA_INFO_KIND ("bridge", "vrf", "macvlan", ...)
   uint32_t vrfTable = 0;  // IFLA_INFO_DATA/IFLA_VRF_TABLE when kind == "vrf"
 
   bool up() const;       // IFF_UP

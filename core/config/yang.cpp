@@ -28,12 +28,14 @@ Issue toIssue(const ly_err_item* e) {
     auto ln = loc.find("line number ", q2);
     if (ln != std::string::npos) {
       auto num = loc.substr(ln + 12);
-      while (!num.empty() && (num.back() == '.' || num.back() == ' ')) num.pop_back();
+      while (!num.empty() && (num.back() == '.' || num.back() == ' '))
+        num.pop_back();
       msg += " (line " + num + ")";
     }
   } else if (auto ln = loc.find("Line number "); ln != std::string::npos) {
     auto num = loc.substr(ln + 12);
-    while (!num.empty() && (num.back() == '.' || num.back() == ' ')) num.pop_back();
+    while (!num.empty() && (num.back() == '.' || num.back() == ' '))
+      num.pop_back();
     msg += " (line " + num + ")";
   } else {
     path = loc;
@@ -74,8 +76,10 @@ ConfigResult<DataTree> finish(const std::shared_ptr<YangContext>& ctx, lyd_node*
 std::string ConfigError::str() const {
   std::string out;
   for (const auto& i : issues) {
-    if (!out.empty()) out += "\n";
-    if (!file.empty()) out += file + ": ";
+    if (!out.empty())
+      out += "\n";
+    if (!file.empty())
+      out += file + ": ";
     out += i.str();
   }
   return out;
@@ -108,7 +112,12 @@ Result<std::shared_ptr<YangContext>> YangContext::load(const std::string& dir) {
   for (const auto& n : names) {
     if (ly_ctx_load_module(c->ctx_, n.c_str(), nullptr, features) == nullptr) {
       auto errs = takeErrors(c->ctx_);
-      return fail("config.yang_module", "cannot load YANG module {} from {}: {}", n, dir, errs.front().message);
+      return fail(
+          "config.yang_module",
+          "cannot load YANG module {} from {}: {}",
+          n,
+          dir,
+          errs.front().message);
     }
   }
   c->modules_ = names;
@@ -133,7 +142,8 @@ DataTree::DataTree(DataTree&& o) noexcept : ctx_(std::move(o.ctx_)), tree_(o.tre
 
 DataTree& DataTree::operator=(DataTree&& o) noexcept {
   if (this != &o) {
-    if (tree_ != nullptr) lyd_free_all(tree_);
+    if (tree_ != nullptr)
+      lyd_free_all(tree_);
     ctx_ = std::move(o.ctx_);
     tree_ = o.tree_;
     o.tree_ = nullptr;
@@ -172,7 +182,8 @@ ConfigResult<DataTree> parseFile(const std::shared_ptr<YangContext>& ctx, const 
   } else if (ext == ".xml") {
     fmt = LYD_XML;
   } else {
-    return Unexpected<ConfigError>(ConfigError{path, {Issue{"", "unknown file type '" + ext + "' (use .json or .xml)"}}});
+    return Unexpected<ConfigError>(
+        ConfigError{path, {Issue{"", "unknown file type '" + ext + "' (use .json or .xml)"}}});
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -180,7 +191,13 @@ ConfigResult<DataTree> parseFile(const std::shared_ptr<YangContext>& ctx, const 
   }
   ly_err_clean(ctx->raw(), nullptr);
   lyd_node* tree = nullptr;
-  if (lyd_parse_data_path(ctx->raw(), path.c_str(), fmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+  if (lyd_parse_data_path(
+          ctx->raw(),
+          path.c_str(),
+          fmt,
+          LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+          LYD_VALIDATE_NO_STATE,
+          &tree) != LY_SUCCESS) {
     lyd_free_all(tree);
     return Unexpected<ConfigError>(ConfigError{path, takeErrors(ctx->raw())});
   }
@@ -191,11 +208,18 @@ ConfigResult<DataTree> parseFile(const std::shared_ptr<YangContext>& ctx, const 
   return r;
 }
 
-ConfigResult<DataTree> parseString(const std::shared_ptr<YangContext>& ctx, std::string_view data, Format format) {
+ConfigResult<DataTree> parseString(
+    const std::shared_ptr<YangContext>& ctx, std::string_view data, Format format) {
   ly_err_clean(ctx->raw(), nullptr);
   std::string copy(data);
   lyd_node* tree = nullptr;
-  if (lyd_parse_data_mem(ctx->raw(), copy.c_str(), format == Format::Json ? LYD_JSON : LYD_XML, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+  if (lyd_parse_data_mem(
+          ctx->raw(),
+          copy.c_str(),
+          format == Format::Json ? LYD_JSON : LYD_XML,
+          LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+          LYD_VALIDATE_NO_STATE,
+          &tree) != LY_SUCCESS) {
     lyd_free_all(tree);
     return Unexpected<ConfigError>(ConfigError{{}, takeErrors(ctx->raw())});
   }
@@ -248,7 +272,8 @@ std::vector<Node> Node::children(std::string_view name) const {
 
 std::optional<std::string> Node::leaf(std::string_view name) const {
   auto c = child(name);
-  if (!c) return std::nullopt;
+  if (!c)
+    return std::nullopt;
   return c->value();
 }
 
@@ -267,13 +292,15 @@ std::string Node::str(std::string_view name, std::string fallback) const {
 
 uint64_t Node::u64(std::string_view name, uint64_t fallback) const {
   auto v = leaf(name);
-  if (!v || v->empty()) return fallback;
+  if (!v || v->empty())
+    return fallback;
   return std::strtoull(v->c_str(), nullptr, 10);
 }
 
 bool Node::boolean(std::string_view name, bool fallback) const {
   auto v = leaf(name);
-  if (!v) return fallback;
+  if (!v)
+    return fallback;
   return *v == "true";
 }
 

@@ -109,7 +109,8 @@ class DataTree {
 // Parses and validates a document. The format of a file comes from its extension (.json,
 // .xml); errors carry the file name and each issue's data path.
 ConfigResult<DataTree> parseFile(const std::shared_ptr<YangContext>& ctx, const std::string& path);
-ConfigResult<DataTree> parseString(const std::shared_ptr<YangContext>& ctx, std::string_view data, Format format);
+ConfigResult<DataTree> parseString(
+    const std::shared_ptr<YangContext>& ctx, std::string_view data, Format format);
 // A validated tree holding only defaults (no config file).
 ConfigResult<DataTree> emptyTree(const std::shared_ptr<YangContext>& ctx);
 

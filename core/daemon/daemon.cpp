@@ -2,13 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -34,18 +33,32 @@ std::string defaultYangDir() {
 
 Daemon::Daemon(std::string name, std::string description)
     : name_(std::move(name)), app_(std::move(description), name_), counters_(name_) {
-  app_.add_option("-N,--pathspace", instance_, "Instance name (FRR pathspace): config in /etc/frr-hostroute/NAME/, sockets in /run/frr-hostroute/NAME/");
-  app_.add_option("-c,--config", configOpt_, "Config file (.json or .xml); default <confdir>/hostroute.json");
-  app_.add_option("--yang-dir", yangDir_, "Directory of the frr-hostroute YANG modules")->default_str(defaultYangDir());
+  app_.add_option(
+      "-N,--pathspace",
+      instance_,
+      "Instance name (FRR pathspace): config in /etc/frr-hostroute/NAME/, sockets in "
+      "/run/frr-hostroute/NAME/");
+  app_.add_option(
+      "-c,--config", configOpt_, "Config file (.json or .xml); default <confdir>/hostroute.json");
+  app_.add_option("--yang-dir", yangDir_, "Directory of the frr-hostroute YANG modules")
+      ->default_str(defaultYangDir());
   app_.add_option("--run-dir", runDirOpt_, "Directory for the control socket and pid file");
-  app_.add_option("--zserv", zservOpt_, "zebra's ZAPI socket (default /var/run/frr[/NAME]/zserv.api)");
-  app_.add_option("--log-level", logLevel_, "trace|debug|info|warning|error (overrides the config)");
+  app_.add_option(
+      "--zserv", zservOpt_, "zebra's ZAPI socket (default /var/run/frr[/NAME]/zserv.api)");
+  app_.add_option(
+      "--log-level", logLevel_, "trace|debug|info|warning|error (overrides the config)");
   app_.add_option("--log-target", logTarget_, "auto|stderr|journald")->default_str("auto");
-  app_.add_option("--debug", debug_, "Debug categories to switch on: packets, zapi, netlink, fpm, vrrp, ipc, config");
-  app_.add_flag_callback("--version", [] {
-    std::printf("%s\n", HR_VERSION);
-    std::exit(0);
-  }, "Print the version and exit");
+  app_.add_option(
+      "--debug",
+      debug_,
+      "Debug categories to switch on: packets, zapi, netlink, fpm, vrrp, ipc, config");
+  app_.add_flag_callback(
+      "--version",
+      [] {
+        std::printf("%s\n", HR_VERSION);
+        std::exit(0);
+      },
+      "Print the version and exit");
 }
 
 Daemon::~Daemon() {
@@ -85,7 +98,11 @@ Status Daemon::writePidFile() {
     pidFd_.reset();
     std::string other = buf;
     pidPath_.clear();
-    return fail("daemon.running", "another {} already runs for this instance (pid {})", name_, other.empty() ? "?" : other.substr(0, other.find('\n')));
+    return fail(
+        "daemon.running",
+        "another {} already runs for this instance (pid {})",
+        name_,
+        other.empty() ? "?" : other.substr(0, other.find('\n')));
   }
   auto pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(pidFd_.get(), 0) < 0 || ::pwrite(pidFd_.get(), pid.data(), pid.size(), 0) < 0) {
@@ -185,23 +202,28 @@ Status Daemon::init() {
   HR_TRY(control_, ipc::ControlServer::listen(*loop_, paths_.socketPath(name_), counters_));
   control_->onMessage([this](ipc::Channel& ch, const ipc::Envelope& e) { handleMessage(ch, e); });
   control_->onDisconnect([this](ipc::Channel& ch) {
-    for (auto& fn : onDisconnect_) fn(ch);
+    for (auto& fn : onDisconnect_)
+      fn(ch);
   });
 
   HR_TRY_VOID(loop_->onSignal(SIGTERM, [this] {
     spdlog::info("event=stopping reason=SIGTERM");
-    for (auto& fn : onStop_) fn();
+    for (auto& fn : onStop_)
+      fn();
     loop_->stop();
   }));
   HR_TRY_VOID(loop_->onSignal(SIGINT, [this] {
     spdlog::info("event=stopping reason=SIGINT");
-    for (auto& fn : onStop_) fn();
+    for (auto& fn : onStop_)
+      fn();
     loop_->stop();
   }));
   HR_TRY_VOID(loop_->onSignal(SIGHUP, [this] { (void)reload(); }));
   ::signal(SIGPIPE, SIG_IGN);
 
-  counters_.gauge("internal.bugs", "internal invariant violations (HR_BUG); any non-zero value is a bug to report");
+  counters_.gauge(
+      "internal.bugs",
+      "internal invariant violations (HR_BUG); any non-zero value is a bug to report");
   counters_.gauge("loop.slow_handlers", "event-loop handlers that ran longer than 100 ms");
   counters_.counter("config.reloads", "configurations applied after start-up");
   counters_.counter("config.reload_failures", "reloads refused (the running configuration stayed)");
@@ -323,7 +345,9 @@ Result<std::string> Daemon::reload() {
 }
 
 nlohmann::json Daemon::statusJson() const {
-  auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  auto up =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count();
   nlohmann::json j = {
       {"daemon", name_},
       {"instance", paths_.instance},
@@ -334,12 +358,14 @@ nlohmann::json Daemon::statusJson() const {
        {{"file", configFile_},
         {"present", haveConfigFile_},
         {"generation", configGeneration_},
-        {"lastReloadError", lastReloadError_ ? nlohmann::json(*lastReloadError_) : nlohmann::json(nullptr)}}},
+        {"lastReloadError",
+         lastReloadError_ ? nlohmann::json(*lastReloadError_) : nlohmann::json(nullptr)}}},
       {"controlConnections", control_ ? control_->connections() : 0},
       {"debug", log::debugEnabledNames()},
   };
   nlohmann::json topics = nlohmann::json::array();
-  for (const auto& [t, s] : shows_) topics.push_back(t);
+  for (const auto& [t, s] : shows_)
+    topics.push_back(t);
   j["topics"] = topics;
   return j;
 }
@@ -361,9 +387,11 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
     }
     case ipc::Envelope::kSubscribe:
       for (const auto& t : e.subscribe().topics()) {
-        if (!ch.subscribed(t)) ch.subscriptions().push_back(t);
+        if (!ch.subscribed(t))
+          ch.subscriptions().push_back(t);
       }
-      for (auto& fn : onMessage_) fn(ch, e);  // a part may push an initial snapshot
+      for (auto& fn : onMessage_)
+        fn(ch, e);  // a part may push an initial snapshot
       return;
     case ipc::Envelope::kShow: {
       auto* r = reply.mutable_show_reply();
@@ -377,7 +405,8 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
         counters_.gauge("loop.slow_handlers").set(loop_->slowHandlers());
         out = args.empty() || args[0] != "describe" ? counters_.toJson() : counters_.describe();
       } else if (topic == "config") {
-        out = nlohmann::json::parse(config_.toJson(!args.empty() && args[0] == "with-defaults"), nullptr, false);
+        out = nlohmann::json::parse(
+            config_.toJson(!args.empty() && args[0] == "with-defaults"), nullptr, false);
       } else if (auto it = shows_.find(topic); it != shows_.end()) {
         out = it->second.fn(args);
       }
@@ -399,8 +428,12 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       if (cmd == "reload") {
         out = reload();
       } else if (cmd == "debug") {
-        if (args.size() != 2 || !log::parseDebug(args[0]) || (args[1] != "on" && args[1] != "off")) {
-          out = fail("command.usage", "usage: debug CATEGORY on|off (categories: packets zapi netlink fpm vrrp ipc config)");
+        if (args.size() != 2 || !log::parseDebug(args[0]) ||
+            (args[1] != "on" && args[1] != "off")) {
+          out = fail(
+              "command.usage",
+              "usage: debug CATEGORY on|off (categories: packets zapi netlink fpm vrrp ipc "
+              "config)");
         } else {
           // While any category is on, the log level is lowered to debug so its lines show;
           // once none is on, the configured level is back (log::setDebug).
@@ -412,7 +445,8 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
               log::levelName(log::effectiveLevel()));
         }
       } else if (cmd == "log-level") {
-        auto l = args.size() == 1 ? log::parseLevel(args[0]) : fail("command.usage", "usage: log-level LEVEL");
+        auto l = args.size() == 1 ? log::parseLevel(args[0])
+                                  : fail("command.usage", "usage: log-level LEVEL");
         if (l) {
           log::setLevel(*l);
           out = fmt::format(
@@ -431,13 +465,19 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       return;
     }
     default:
-      for (auto& fn : onMessage_) fn(ch, e);
+      for (auto& fn : onMessage_)
+        fn(ch, e);
       return;
   }
 }
 
 int Daemon::run() {
-  spdlog::info("event=started instance={} config={} socket={} pid={}", paths_.instance.empty() ? "(default)" : paths_.instance, configFile_, control_->path(), ::getpid());
+  spdlog::info(
+      "event=started instance={} config={} socket={} pid={}",
+      paths_.instance.empty() ? "(default)" : paths_.instance,
+      configFile_,
+      control_->path(),
+      ::getpid());
   sd_notify(0, "READY=1");
   loop_->run();
   sd_notify(0, "STOPPING=1");

@@ -2,13 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -22,7 +21,11 @@ Result<sockaddr_un> unixAddress(const std::string& path) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.size() >= sizeof(sa.sun_path)) {
-    return fail("ipc.path_too_long", "socket path '{}' is longer than {} bytes", path, sizeof(sa.sun_path) - 1);
+    return fail(
+        "ipc.path_too_long",
+        "socket path '{}' is longer than {} bytes",
+        path,
+        sizeof(sa.sun_path) - 1);
   }
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   return sa;
@@ -86,7 +89,9 @@ bool Channel::send(const Envelope& e) {
   }
   if (pendingOutput() + bytes.size() > kMaxOutput) {
     if (counters_ != nullptr) {
-      ++counters_->counter("ipc.slow_peer_disconnects", "control connections closed because the peer stopped reading");
+      ++counters_->counter(
+          "ipc.slow_peer_disconnects",
+          "control connections closed because the peer stopped reading");
     }
     close("peer too slow: output buffer full");
     return false;
@@ -95,7 +100,8 @@ bool Channel::send(const Envelope& e) {
     out_.clear();
     outPos_ = 0;
   }
-  appendFrame(out_, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  appendFrame(
+      out_, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   if (counters_ != nullptr) {
     ++counters_->counter("ipc.tx_messages", "control messages sent");
   }
@@ -105,10 +111,13 @@ bool Channel::send(const Envelope& e) {
 
 void Channel::flush() {
   while (fd_ && outPos_ < out_.size()) {
-    ssize_t n = ::send(fd_.get(), out_.data() + outPos_, out_.size() - outPos_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(
+        fd_.get(), out_.data() + outPos_, out_.size() - outPos_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        break;
       close(fmt::format("send: {}", strerror(errno)));
       return;
     }
@@ -122,7 +131,8 @@ void Channel::flush() {
 }
 
 void Channel::updateInterest() {
-  if (!fd_ || closing_) return;
+  if (!fd_ || closing_)
+    return;
   bool want = outPos_ < out_.size();
   if (want != wantWrite_) {
     wantWrite_ = want;
@@ -145,8 +155,10 @@ void Channel::readSome() {
   for (int rounds = 0; rounds < 64 && fd_ && !closing_; ++rounds) {
     ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return;
       close(fmt::format("recv: {}", strerror(errno)));
       return;
     }
@@ -155,7 +167,9 @@ void Channel::readSome() {
       return;
     }
     if (auto st = decoder_.feed(std::span<const uint8_t>(buf, static_cast<size_t>(n))); !st) {
-      if (counters_ != nullptr) ++counters_->counter("ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
+      if (counters_ != nullptr)
+        ++counters_->counter(
+            "ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
       close(st.error().message);
       return;
     }
@@ -163,18 +177,23 @@ void Channel::readSome() {
     while (decoder_.next(frame)) {
       Envelope e;
       if (!e.ParseFromString(frame)) {
-        if (counters_ != nullptr) ++counters_->counter("ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
+        if (counters_ != nullptr)
+          ++counters_->counter(
+              "ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
         close("unparsable envelope");
         return;
       }
-      if (counters_ != nullptr) ++counters_->counter("ipc.rx_messages", "control messages received");
+      if (counters_ != nullptr)
+        ++counters_->counter("ipc.rx_messages", "control messages received");
       onMessage_(*this, e);
       if (!*alive || !fd_ || closing_) {
         return;  // the handler closed or destroyed us
       }
     }
     if (decoder_.failed()) {
-      if (counters_ != nullptr) ++counters_->counter("ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
+      if (counters_ != nullptr)
+        ++counters_->counter(
+            "ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
       close("frame too long");
       return;
     }
@@ -182,7 +201,8 @@ void Channel::readSome() {
 }
 
 void Channel::close(const std::string& reason) {
-  if (closing_) return;
+  if (closing_)
+    return;
   closing_ = true;
   if (fd_) {
     loop_.removeFd(fd_.get());
@@ -198,7 +218,8 @@ void Channel::close(const std::string& reason) {
   });
 }
 
-Result<std::unique_ptr<ControlServer>> ControlServer::listen(EventLoop& loop, const std::string& path, Counters& counters) {
+Result<std::unique_ptr<ControlServer>> ControlServer::listen(
+    EventLoop& loop, const std::string& path, Counters& counters) {
   auto s = std::make_unique<ControlServer>(Key(), loop, counters);
   s->path_ = path;
   HR_TRY(auto sa, unixAddress(path));
@@ -240,10 +261,12 @@ void ControlServer::accept() {
     ++counters_.counter("ipc.accepted", "control connections accepted");
     auto st = raw->start(
         [this](Channel& c, const Envelope& e) {
-          if (onMessage_) onMessage_(c, e);
+          if (onMessage_)
+            onMessage_(c, e);
         },
         [this](Channel& c, const std::string&) {
-          if (onDisconnect_) onDisconnect_(c);
+          if (onDisconnect_)
+            onDisconnect_(c);
           channels_.erase(c.id());  // runs from a deferred call: safe to destroy
         });
     if (!st) {
@@ -262,7 +285,11 @@ void ControlServer::publish(const std::string& topic, const Envelope& e) {
 }
 
 Connector::Connector(EventLoop& loop, std::string path, Counters& counters, std::string counterArea)
-    : loop_(loop), path_(std::move(path)), counters_(counters), area_(std::move(counterArea)), redial_(loop, [this] { dial(); }) {}
+    : loop_(loop),
+      path_(std::move(path)),
+      counters_(counters),
+      area_(std::move(counterArea)),
+      redial_(loop, [this] { dial(); }) {}
 
 void Connector::start(ChannelEvent onUp, MessageHandler onMessage, DownHandler onDown) {
   onUp_ = std::move(onUp);
@@ -274,8 +301,11 @@ void Connector::start(ChannelEvent onUp, MessageHandler onMessage, DownHandler o
 void Connector::scheduleRedial(const std::string& reason) {
   auto delay = backoff_.next();
   if (!loggedDown_) {
-    spdlog::warn("event=peer_unreachable socket={} reason=\"{}\" retry_ms={}", path_, reason,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+    spdlog::warn(
+        "event=peer_unreachable socket={} reason=\"{}\" retry_ms={}",
+        path_,
+        reason,
+        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
     loggedDown_ = true;
   }
   redial_.arm(delay);
@@ -296,13 +326,15 @@ void Connector::dial() {
   channel_ = std::make_unique<Channel>(loop_, std::move(fd), 0, &counters_);
   auto st = channel_->start(
       [this](Channel& c, const Envelope& e) {
-        if (onMessage_) onMessage_(c, e);
+        if (onMessage_)
+          onMessage_(c, e);
       },
       [this](Channel&, const std::string& reason) {
         ++counters_.counter(area_ + ".disconnects", "connections to a peer daemon lost");
         spdlog::warn("event=peer_disconnected socket={} reason=\"{}\"", path_, reason);
         loggedDown_ = true;
-        if (onDown_) onDown_(reason);
+        if (onDown_)
+          onDown_(reason);
         channel_.reset();  // deferred call: safe
         redial_.arm(backoff_.next());
       });
@@ -315,7 +347,8 @@ void Connector::dial() {
   loggedDown_ = false;
   ++counters_.counter(area_ + ".connects", "connections established to a peer daemon");
   spdlog::info("event=peer_connected socket={}", path_);
-  if (onUp_) onUp_(*channel_);
+  if (onUp_)
+    onUp_(*channel_);
 }
 
 Status probe(const std::string& path) {
@@ -324,17 +357,20 @@ Status probe(const std::string& path) {
   return ok();
 }
 
-Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::chrono::milliseconds timeout) {
+Result<Envelope> requestOnce(
+    const std::string& path, const Envelope& req, std::chrono::milliseconds timeout) {
   HR_TRY(auto fd, connectTo(path));
   std::vector<uint8_t> out;
   std::string bytes;
   req.SerializeToString(&bytes);
-  appendFrame(out, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  appendFrame(
+      out, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   size_t sent = 0;
   while (sent < out.size()) {
     ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return fail("ipc.send", "send to {}: {}", path, strerror(errno));
     }
     sent += static_cast<size_t>(n);
@@ -343,7 +379,9 @@ Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::
   FrameDecoder dec;
   uint8_t buf[65536];
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) {
       return fail(
           "ipc.timeout",
@@ -353,11 +391,14 @@ Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::
     }
     pollfd p{fd.get(), POLLIN, 0};
     int pr = ::poll(&p, 1, static_cast<int>(left));
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) continue;
+    if (pr < 0 && errno == EINTR)
+      continue;
+    if (pr <= 0)
+      continue;
     ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return fail("ipc.recv", "recv from {}: {}", path, strerror(errno));
     }
     if (n == 0) {

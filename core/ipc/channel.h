@@ -102,7 +102,8 @@ class ControlServer {
   using ChannelEvent = std::function<void(Channel&)>;
 
   // Creates the listening socket at `path` (a stale file is replaced; mode 0660).
-  static Result<std::unique_ptr<ControlServer>> listen(EventLoop& loop, const std::string& path, Counters& counters);
+  static Result<std::unique_ptr<ControlServer>> listen(
+      EventLoop& loop, const std::string& path, Counters& counters);
   ControlServer(Key, EventLoop& loop, Counters& counters) : loop_(loop), counters_(counters) {}
   ~ControlServer();
 
@@ -175,7 +176,8 @@ class Connector {
 //   ipc.connect      any other connect error
 //   ipc.timeout      connected, but no reply within `timeout` (the daemon is stuck)
 //   ipc.closed, ipc.send, ipc.recv, ipc.bad_reply, ipc.frame_too_long, ipc.path_too_long
-Result<Envelope> requestOnce(const std::string& path, const Envelope& req, std::chrono::milliseconds timeout);
+Result<Envelope> requestOnce(
+    const std::string& path, const Envelope& req, std::chrono::milliseconds timeout);
 
 // Connects to `path` and hangs up: ok if a daemon accepts connections there (its socket file
 // alone proves nothing). Errors as requestOnce's connect step.

@@ -48,7 +48,7 @@ class IpAddress {
   bool isUnspecified() const;  // 0.0.0.0 / ::
   bool isLoopback() const;
   bool isMulticast() const;
-  bool isLinkLocal() const;  // 169.254/16, fe80::/10
+  bool isLinkLocal() const;         // 169.254/16, fe80::/10
   bool isLimitedBroadcast() const;  // 255.255.255.255
 
   std::string str() const;

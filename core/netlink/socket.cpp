@@ -12,7 +12,8 @@
 
 namespace hr {
 
-Result<NetlinkSocket> NetlinkSocket::open(std::span<const uint32_t> groups, int rcvbuf, const std::string& netnsPath) {
+Result<NetlinkSocket> NetlinkSocket::open(
+    std::span<const uint32_t> groups, int rcvbuf, const std::string& netnsPath) {
   Fd origNs;
   if (!netnsPath.empty()) {
     origNs = Fd(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
@@ -59,7 +60,8 @@ Result<NetlinkSocket> NetlinkSocket::open(std::span<const uint32_t> groups, int 
 Status NetlinkSocket::send(std::span<const uint8_t> buf) {
   sockaddr_nl sa{};
   sa.nl_family = AF_NETLINK;
-  ssize_t n = ::sendto(fd_.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  ssize_t n =
+      ::sendto(fd_.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return fail("again", "netlink send would block");
@@ -76,9 +78,12 @@ Result<std::vector<codec::nl::Message>> NetlinkSocket::recv() {
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf_.data(), buf_.size(), MSG_TRUNC);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return std::vector<codec::nl::Message>{};
-      if (errno == ENOBUFS) return fail("overrun", "netlink receive buffer overrun: events lost");
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return std::vector<codec::nl::Message>{};
+      if (errno == ENOBUFS)
+        return fail("overrun", "netlink receive buffer overrun: events lost");
       return fail("recv", "netlink recv: {}", strerror(errno));
     }
     if (static_cast<size_t>(n) > buf_.size()) {
@@ -91,14 +96,18 @@ Result<std::vector<codec::nl::Message>> NetlinkSocket::recv() {
 
 namespace {
 bool waitReadable(int fd, std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-  if (left <= 0) return false;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+  if (left <= 0)
+    return false;
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(left)) > 0;
 }
 }  // namespace
 
-Result<std::vector<std::vector<uint8_t>>> NetlinkSocket::dump(uint16_t type, uint8_t family, int timeoutMs) {
+Result<std::vector<std::vector<uint8_t>>> NetlinkSocket::dump(
+    uint16_t type, uint8_t family, int timeoutMs) {
   std::vector<uint8_t> req;
   uint32_t seq = nextSeq();
   codec::nl::encodeDumpRequest(req, type, family, seq);
@@ -138,13 +147,15 @@ Result<std::vector<std::vector<uint8_t>>> NetlinkSocket::dump(uint16_t type, uin
   }
 }
 
-Result<std::vector<std::pair<uint32_t, int>>> NetlinkSocket::transact(std::span<const uint8_t> buf, size_t expectedAcks, int timeoutMs) {
+Result<std::vector<std::pair<uint32_t, int>>> NetlinkSocket::transact(
+    std::span<const uint8_t> buf, size_t expectedAcks, int timeoutMs) {
   HR_TRY_VOID(send(buf));
   std::vector<std::pair<uint32_t, int>> acks;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   while (acks.size() < expectedAcks) {
     if (!waitReadable(fd_.get(), deadline)) {
-      return fail("timeout", "netlink: {} of {} acks before the deadline", acks.size(), expectedAcks);
+      return fail(
+          "timeout", "netlink: {} of {} acks before the deadline", acks.size(), expectedAcks);
     }
     HR_TRY(auto msgs, recv());
     for (const auto& m : msgs) {

@@ -44,11 +44,13 @@ class NetlinkSocket {
 
   // Blocking helper for start-up and tools: sends a dump request and collects every message
   // until NLMSG_DONE (handles NLM_F_MULTI). Times out after `timeoutMs`.
-  Result<std::vector<std::vector<uint8_t>>> dump(uint16_t type, uint8_t family, int timeoutMs = 5000);
+  Result<std::vector<std::vector<uint8_t>>> dump(
+      uint16_t type, uint8_t family, int timeoutMs = 5000);
 
   // Blocking request with NLM_F_ACK semantics: sends `buf` (messages with NLM_F_ACK set) and
   // waits for one ACK/error per message; returns the errors by sequence number (0 = ok).
-  Result<std::vector<std::pair<uint32_t, int>>> transact(std::span<const uint8_t> buf, size_t expectedAcks, int timeoutMs = 5000);
+  Result<std::vector<std::pair<uint32_t, int>>> transact(
+      std::span<const uint8_t> buf, size_t expectedAcks, int timeoutMs = 5000);
 
  private:
   Fd fd_;

@@ -12,7 +12,10 @@
 namespace hr {
 
 Result<PacketSocket> PacketSocket::open(
-    uint16_t ethertype, int ifindex, std::span<const sock_filter> filter, const std::string& netnsPath) {
+    uint16_t ethertype,
+    int ifindex,
+    std::span<const sock_filter> filter,
+    const std::string& netnsPath) {
   PacketSocket s;
   // A socket belongs to the network namespace it was created in: enter the target one for
   // the socket() call only.
@@ -37,7 +40,8 @@ Result<PacketSocket> PacketSocket::open(
     return fail("socket", "AF_PACKET socket: {}", strerror(savedErrno));
   }
   if (!filter.empty()) {
-    sock_fprog prog{static_cast<unsigned short>(filter.size()), const_cast<sock_filter*>(filter.data())};
+    sock_fprog prog{
+        static_cast<unsigned short>(filter.size()), const_cast<sock_filter*>(filter.data())};
     if (::setsockopt(s.fd_.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
       return fail("filter", "attach BPF filter: {}", strerror(errno));
     }
@@ -60,8 +64,7 @@ Result<ReceivedFrame> PacketSocket::recv() {
   sockaddr_ll from{};
   socklen_t fromLen = sizeof(from);
   // SO_TIMESTAMPNS and PACKET_AUXDATA
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) +
-                                CMSG_SPACE(sizeof(tpacket_auxdata))];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(tpacket_auxdata))];
   for (;;) {
     iovec iov{buf_.data(), buf_.size()};
     msghdr mh{};
@@ -73,8 +76,10 @@ Result<ReceivedFrame> PacketSocket::recv() {
     mh.msg_controllen = sizeof(control);
     ssize_t n = ::recvmsg(fd_.get(), &mh, MSG_TRUNC);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return ReceivedFrame{};
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return ReceivedFrame{};
       return fail("recv", "AF_PACKET recv: {}", strerror(errno));
     }
     ReceivedFrame f;
@@ -96,14 +101,16 @@ Result<ReceivedFrame> PacketSocket::recv() {
 
 Status PacketSocket::send(int ifindex, std::span<const uint8_t> frame) {
   if (frame.size() < ETH_HLEN) {
-    return fail("short_frame", "frame of {} bytes is shorter than an Ethernet header", frame.size());
+    return fail(
+        "short_frame", "frame of {} bytes is shorter than an Ethernet header", frame.size());
   }
   sockaddr_ll to{};
   to.sll_family = AF_PACKET;
   to.sll_ifindex = ifindex;
   to.sll_halen = ETH_ALEN;
   std::memcpy(to.sll_addr, frame.data(), ETH_ALEN);
-  ssize_t n = ::sendto(fd_.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  ssize_t n = ::sendto(
+      fd_.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return fail("again", "AF_PACKET send would block");
@@ -138,7 +145,12 @@ Status PacketSocket::addMembership(int ifindex, const MacAddress& mac) {
   mr.mr_alen = ETH_ALEN;
   std::memcpy(mr.mr_address, mac.bytes().data(), ETH_ALEN);
   if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-    return fail("membership", "PACKET_ADD_MEMBERSHIP {} on ifindex {}: {}", mac.str(), ifindex, strerror(errno));
+    return fail(
+        "membership",
+        "PACKET_ADD_MEMBERSHIP {} on ifindex {}: {}",
+        mac.str(),
+        ifindex,
+        strerror(errno));
   }
   return ok();
 }

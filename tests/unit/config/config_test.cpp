@@ -43,7 +43,9 @@ class ConfigTest : public ::testing::Test {
 };
 
 TEST_F(ConfigTest, LoadsTheModuleSet) {
-  EXPECT_NE(std::find(ctx_->modules().begin(), ctx_->modules().end(), "frr-hostroute"), ctx_->modules().end());
+  EXPECT_NE(
+      std::find(ctx_->modules().begin(), ctx_->modules().end(), "frr-hostroute"),
+      ctx_->modules().end());
 }
 
 TEST_F(ConfigTest, ExampleJsonLoadsWithDefaults) {
@@ -92,7 +94,8 @@ TEST_F(ConfigTest, EmptyDocumentGivesYangDefaults) {
 }
 
 TEST_F(ConfigTest, PrefixesAreCanonical) {
-  auto t = json(R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","subnet":[{"prefix":"10.1.0.5/24"}]}]}})");
+  auto t = json(
+      R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","subnet":[{"prefix":"10.1.0.5/24"}]}]}})");
   ASSERT_TRUE(t) << t.error().str();
   auto c = learner::parseLearnerConfig(*t);
   ASSERT_TRUE(c);
@@ -100,54 +103,73 @@ TEST_F(ConfigTest, PrefixesAreCanonical) {
 }
 
 TEST_F(ConfigTest, RefusesSyntaxError) {
-  expectRefused(R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10")", "/frr-hostroute:hostroute/interface", "Unexpected");
+  expectRefused(
+      R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10")",
+      "/frr-hostroute:hostroute/interface",
+      "Unexpected");
 }
 
 TEST_F(ConfigTest, RefusesWrongType) {
   expectRefused(
       R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","learning":{"enabled":"yes"}}]}})",
-      "/frr-hostroute:hostroute/interface[name='br10']/learning/enabled", "boolean");
+      "/frr-hostroute:hostroute/interface[name='br10']/learning/enabled",
+      "boolean");
 }
 
 TEST_F(ConfigTest, RefusesMissingKey) {
-  expectRefused(R"({"frr-hostroute:hostroute":{"interface":[{"learning":{"enabled":true}}]}})", "/frr-hostroute:hostroute/interface", "missing its key \"name\"");
+  expectRefused(
+      R"({"frr-hostroute:hostroute":{"interface":[{"learning":{"enabled":true}}]}})",
+      "/frr-hostroute:hostroute/interface",
+      "missing its key \"name\"");
 }
 
 TEST_F(ConfigTest, RefusesUnknownLeaf) {
-  expectRefused(R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","colour":"blue"}]}})", "/frr-hostroute:hostroute/interface[name='br10']", "\"colour\" not found");
+  expectRefused(
+      R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","colour":"blue"}]}})",
+      "/frr-hostroute:hostroute/interface[name='br10']",
+      "\"colour\" not found");
 }
 
 TEST_F(ConfigTest, RefusesOutOfRange) {
   expectRefused(
-      R"({"frr-hostroute:hostroute":{"learning":{"probing":{"retries":11}}}})", "/frr-hostroute:hostroute/learning/probing/retries", "out of the allowed range");
+      R"({"frr-hostroute:hostroute":{"learning":{"probing":{"retries":11}}}})",
+      "/frr-hostroute:hostroute/learning/probing/retries",
+      "out of the allowed range");
 }
 
 TEST_F(ConfigTest, RefusesBadPattern) {
-  expectRefused(R"({"frr-hostroute:hostroute":{"interface":[{"name":"a/b"}]}})", "/frr-hostroute:hostroute/interface/name", "pattern");
+  expectRefused(
+      R"({"frr-hostroute:hostroute":{"interface":[{"name":"a/b"}]}})",
+      "/frr-hostroute:hostroute/interface/name",
+      "pattern");
 }
 
 TEST_F(ConfigTest, RefusesDanglingCrossReference) {
   expectRefused(
       R"({"frr-hostroute:hostroute":{"learning":{"foreign-subnet":[{"prefix":"10.9.0.0/16","interface":["br99"]}]}}})",
-      "/frr-hostroute:hostroute/learning/foreign-subnet[prefix='10.9.0.0/16']/interface[.='br99']", "no target instance");
+      "/frr-hostroute:hostroute/learning/foreign-subnet[prefix='10.9.0.0/16']/interface[.='br99']",
+      "no target instance");
 }
 
 TEST_F(ConfigTest, RefusesHoldTimeShorterThanProbing) {
   expectRefused(
       R"({"frr-hostroute:hostroute":{"learning":{"aging":{"hold-time":2},"probing":{"retries":3,"interval":1000}}}})",
-      "/frr-hostroute:hostroute/learning/aging/hold-time", "hold-time must be longer");
+      "/frr-hostroute:hostroute/learning/aging/hold-time",
+      "hold-time must be longer");
 }
 
 TEST_F(ConfigTest, RefusesInterfaceCapAboveGlobalCap) {
   expectRefused(
       R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","learning":{"enabled":true,"max-hosts":500}}],"learning":{"limits":{"max-hosts":100}}}})",
-      "/frr-hostroute:hostroute/interface[name='br10']/learning/max-hosts", "exceeds the global cap");
+      "/frr-hostroute:hostroute/interface[name='br10']/learning/max-hosts",
+      "exceeds the global cap");
 }
 
 TEST_F(ConfigTest, RefusesOverlappingSubnets) {
   expectRefused(
       R"({"frr-hostroute:hostroute":{"interface":[{"name":"br10","subnet":[{"prefix":"10.1.0.0/16"},{"prefix":"10.1.2.0/24"}]}]}})",
-      "/frr-hostroute:hostroute/interface[name='br10']/subnet[prefix='10.1.2.0/24']", "overlaps");
+      "/frr-hostroute:hostroute/interface[name='br10']/subnet[prefix='10.1.2.0/24']",
+      "overlaps");
 }
 
 // The same refusals from XML documents: the data path is the same whatever the encoding.
@@ -182,7 +204,8 @@ TEST_F(ConfigTest, RefusesOutOfRangeInXml) {
 }
 
 TEST_F(ConfigTest, RefusesXmlSyntaxError) {
-  auto r = parseString(ctx_, "<hostroute xmlns=\"urn:frr-hostroute:yang:frr-hostroute\"><interface>", Format::Xml);
+  auto r = parseString(
+      ctx_, "<hostroute xmlns=\"urn:frr-hostroute:yang:frr-hostroute\"><interface>", Format::Xml);
   ASSERT_FALSE(r);
   EXPECT_FALSE(r.error().issues.empty());
 }
@@ -193,7 +216,10 @@ TEST_F(ConfigTest, FileErrorsNameTheFile) {
   auto r = parseFile(ctx_, path);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().file, path);
-  EXPECT_NE(r.error().str().find(path + ": /frr-hostroute:hostroute/learning/probing/retries: "), std::string::npos) << r.error().str();
+  EXPECT_NE(
+      r.error().str().find(path + ": /frr-hostroute:hostroute/learning/probing/retries: "),
+      std::string::npos)
+      << r.error().str();
   auto missing = parseFile(ctx_, ::testing::TempDir() + "/nope.json");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().str().find("no such file"), std::string::npos);

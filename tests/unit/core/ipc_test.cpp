@@ -33,9 +33,11 @@ TEST(FrameDecoder, FramesSplitAtEveryBoundary) {
     std::vector<std::string> got;
     std::string f;
     ASSERT_TRUE(d.feed(std::span<const uint8_t>(stream.data(), cut)));
-    while (d.next(f)) got.push_back(f);
+    while (d.next(f))
+      got.push_back(f);
     ASSERT_TRUE(d.feed(std::span<const uint8_t>(stream.data() + cut, stream.size() - cut)));
-    while (d.next(f)) got.push_back(f);
+    while (d.next(f))
+      got.push_back(f);
     ASSERT_EQ(got.size(), 3u) << "cut at " << cut;
     EXPECT_EQ(got[0], "hello");
     EXPECT_EQ(got[1], std::string(300, 'x'));
@@ -73,7 +75,8 @@ class ChannelTest : public ::testing::Test {
   }
   bool runUntil(const std::function<bool()>& done) {
     auto deadline = SteadyClock::now() + 5s;
-    while (!done() && SteadyClock::now() < deadline) loop_->runOnce(10ms);
+    while (!done() && SteadyClock::now() < deadline)
+      loop_->runOnce(10ms);
     return done();
   }
   std::unique_ptr<EventLoop> loop_;
@@ -86,7 +89,8 @@ TEST_F(ChannelTest, ServerAnswersAndPublishes) {
   ASSERT_TRUE(server) << server.error().message;
   (*server)->onMessage([&](Channel& ch, const Envelope& e) {
     if (e.has_subscribe()) {
-      for (const auto& t : e.subscribe().topics()) ch.subscriptions().push_back(t);
+      for (const auto& t : e.subscribe().topics())
+        ch.subscriptions().push_back(t);
       return;
     }
     Envelope r;

@@ -9,7 +9,14 @@
 namespace hr::codec::nl {
 namespace {
 
-std::vector<uint8_t> neighMsg(uint16_t type, uint8_t family, int ifindex, uint16_t state, uint8_t flags, const IpAddress& dst, const std::string& mac) {
+std::vector<uint8_t> neighMsg(
+    uint16_t type,
+    uint8_t family,
+    int ifindex,
+    uint16_t state,
+    uint8_t flags,
+    const IpAddress& dst,
+    const std::string& mac) {
   std::vector<uint8_t> out;
   Builder b(out, type, 0, 1, 0);
   uint8_t ndm[12] = {family, 0, 0, 0};
@@ -28,8 +35,16 @@ std::vector<uint8_t> neighMsg(uint16_t type, uint8_t family, int ifindex, uint16
 }
 
 TEST(Netlink, NeighbourRoundTrip) {
-  auto buf = neighMsg(RTM_NEWNEIGH, AF_INET, 5, NUD_REACHABLE, NTF_EXT_LEARNED, *IpAddress::parse("10.1.0.11"), "02:00:00:00:00:11");
-  auto v6 = neighMsg(RTM_DELNEIGH, AF_INET6, 6, NUD_STALE, 0, *IpAddress::parse("2001:db8:1::11"), "");
+  auto buf = neighMsg(
+      RTM_NEWNEIGH,
+      AF_INET,
+      5,
+      NUD_REACHABLE,
+      NTF_EXT_LEARNED,
+      *IpAddress::parse("10.1.0.11"),
+      "02:00:00:00:00:11");
+  auto v6 =
+      neighMsg(RTM_DELNEIGH, AF_INET6, 6, NUD_STALE, 0, *IpAddress::parse("2001:db8:1::11"), "");
   buf.insert(buf.end(), v6.begin(), v6.end());
   auto msgs = split(buf);
   ASSERT_TRUE(msgs) << msgs.error().message;
@@ -51,11 +66,19 @@ TEST(Netlink, NeighbourRoundTrip) {
 }
 
 TEST(Netlink, RejectsTruncationAtEveryLength) {
-  auto buf = neighMsg(RTM_NEWNEIGH, AF_INET, 5, NUD_REACHABLE, 0, *IpAddress::parse("10.1.0.11"), "02:00:00:00:00:11");
+  auto buf = neighMsg(
+      RTM_NEWNEIGH,
+      AF_INET,
+      5,
+      NUD_REACHABLE,
+      0,
+      *IpAddress::parse("10.1.0.11"),
+      "02:00:00:00:00:11");
   for (size_t n = 1; n < buf.size(); ++n) {
     std::vector<uint8_t> cut(buf.begin(), buf.begin() + static_cast<long>(n));
     auto msgs = split(cut);
-    if (!msgs) continue;  // header says longer than the buffer
+    if (!msgs)
+      continue;  // header says longer than the buffer
     for (const auto& m : *msgs) {
       (void)decodeNeigh(m);  // must not crash; ASan checks the bounds
     }
@@ -142,7 +165,8 @@ TEST(Netlink, AddressPrefersLocal) {
 }
 
 TEST(Netlink, FdbEntriesAreNotIpNeighbours) {
-  auto buf = neighMsg(RTM_NEWNEIGH, AF_BRIDGE, 5, NUD_PERMANENT, 0, *IpAddress::parse("10.1.0.1"), "");
+  auto buf =
+      neighMsg(RTM_NEWNEIGH, AF_BRIDGE, 5, NUD_PERMANENT, 0, *IpAddress::parse("10.1.0.1"), "");
   auto msgs = split(buf);
   ASSERT_TRUE(msgs);
   EXPECT_EQ(decodeNeigh((*msgs)[0]).error().code, "not_ip");

@@ -8,7 +8,8 @@ namespace hr {
 namespace {
 
 Result<int> half(int x) {
-  if (x % 2 != 0) return fail("odd", "{} is odd", x);
+  if (x % 2 != 0)
+    return fail("odd", "{} is odd", x);
   return x / 2;
 }
 
@@ -19,7 +20,8 @@ Result<int> quarter(int x) {
 }
 
 Status check(bool good) {
-  if (!good) return fail("bad", "not good");
+  if (!good)
+    return fail("bad", "not good");
   return ok();
 }
 

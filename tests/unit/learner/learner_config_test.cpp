@@ -65,14 +65,16 @@ TEST(LearnerConfig, DualAttachedOptIn) {
   ASSERT_TRUE(c) << c.error().str();
   ASSERT_TRUE(c->interface("br10")->dualAttached);
   EXPECT_EQ(c->interface("br10")->dualAttached->peer, "tor2");
-  EXPECT_EQ(c->interface("br10")->dualAttached->ports, (std::vector<std::string>{"bond1", "bond2"}));
+  EXPECT_EQ(
+      c->interface("br10")->dualAttached->ports, (std::vector<std::string>{"bond1", "bond2"}));
   ASSERT_TRUE(c->interface("br11")->dualAttached);
   EXPECT_TRUE(c->interface("br11")->dualAttached->ports.empty());
   EXPECT_FALSE(c->interface("br12")->dualAttached);
   // The peer is mandatory once the container is there; a port is an interface name.
-  for (const char* bad :
-       {R"({"frr-hostroute:hostroute": {"interface": [{"name": "br10", "learning": {"dual-attached": {}}}]}})",
-        R"({"frr-hostroute:hostroute": {"interface": [{"name": "br10", "learning": {"dual-attached": {"peer": "p", "port": ["a/b"]}}}]}})"}) {
+  for (
+      const char* bad :
+      {R"({"frr-hostroute:hostroute": {"interface": [{"name": "br10", "learning": {"dual-attached": {}}}]}})",
+       R"({"frr-hostroute:hostroute": {"interface": [{"name": "br10", "learning": {"dual-attached": {"peer": "p", "port": ["a/b"]}}}]}})"}) {
     auto t = parse(bad);
     ASSERT_FALSE(t) << bad;
     EXPECT_NE(t.error().str().find("dual-attached"), std::string::npos) << t.error().str();
