@@ -2,13 +2,14 @@
 
 #include <errno.h>
 #include <fmt/format.h>
-#include <linux/rtnetlink.h>
 
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
 
 namespace hr::fpm_client {
+
+namespace nl = codec::nl;
 
 namespace {
 
@@ -373,7 +374,7 @@ void FibCore::onHwFlags(const FibKey& key, uint32_t rtmFlags) {
   if (it == dp_.end()) {
     return;  // not a route of ours (any more)
   }
-  uint32_t f = rtmFlags & (RTM_F_OFFLOAD | RTM_F_TRAP | RTM_F_OFFLOAD_FAILED);
+  uint32_t f = rtmFlags & (nl::rt::kOffload | nl::rt::kTrap | nl::rt::kOffloadFailed);
   if (f != it->second.rtmFlags) {
     ++stats_.hwChanges;
     it->second.rtmFlags = f;
@@ -402,7 +403,7 @@ void FibCore::onResynced(std::vector<ProgrammedRoute> routes, TimePoint now) {
     seen.insert(pr.key);
     auto& e = dp_[pr.key];
     e.programmed = std::move(pr.spec);
-    e.rtmFlags = pr.rtmFlags & (RTM_F_OFFLOAD | RTM_F_TRAP | RTM_F_OFFLOAD_FAILED);
+    e.rtmFlags = pr.rtmFlags & (nl::rt::kOffload | nl::rt::kTrap | nl::rt::kOffloadFailed);
     if (admission_.admitted(pr.key) == nullptr && !orphansSwept_) {
       e.orphan = true;
     }
@@ -530,13 +531,13 @@ std::string FibCore::stateOf(const FibKey& key, const DpEntry* e) const {
   if (!inPlace) {
     return e->failing && !e->busy ? "rejected" : "pending";
   }
-  if (e->rtmFlags & RTM_F_OFFLOAD_FAILED) {
+  if (e->rtmFlags & nl::rt::kOffloadFailed) {
     return "offload-failed";
   }
-  if (e->rtmFlags & RTM_F_OFFLOAD) {
+  if (e->rtmFlags & nl::rt::kOffload) {
     return "offloaded";
   }
-  if (e->rtmFlags & RTM_F_TRAP) {
+  if (e->rtmFlags & nl::rt::kTrap) {
     return "trap";
   }
   return "software";

@@ -1,7 +1,6 @@
 #include "fpm_client/fib_mirror.h"
 
 #include <fmt/format.h>
-#include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
 namespace hr::fpm_client {
@@ -15,8 +14,8 @@ Result<std::vector<FpmMessage>> decodeFpmPayload(
   out.reserve(msgs.size());
   for (const auto& m : msgs) {
     switch (m.hdr.type) {
-      case RTM_NEWROUTE:
-      case RTM_DELROUTE: {
+      case nl::rt::kNewRoute:
+      case nl::rt::kDelRoute: {
         auto r = nl::decodeRoute(m);
         if (!r) {
           if (r.error().code == "not_ip") {
@@ -28,8 +27,8 @@ Result<std::vector<FpmMessage>> decodeFpmPayload(
         out.emplace_back(std::move(*r));
         break;
       }
-      case RTM_NEWNEXTHOP:
-      case RTM_DELNEXTHOP: {
+      case nl::rt::kNewNexthop:
+      case nl::rt::kDelNexthop: {
         auto n = nl::decodeNexthop(m);
         if (!n) {
           if (n.error().code == "not_ip") {
@@ -77,13 +76,13 @@ std::optional<FibKey> keyOf(const nl::RouteMsg& m) {
 
 std::optional<RouteKind> kindOf(uint8_t type) {
   switch (type) {
-    case RTN_UNICAST:
+    case nl::rt::kUnicast:
       return RouteKind::Unicast;
-    case RTN_BLACKHOLE:
+    case nl::rt::kBlackhole:
       return RouteKind::Blackhole;
-    case RTN_UNREACHABLE:
+    case nl::rt::kUnreachable:
       return RouteKind::Unreachable;
-    case RTN_PROHIBIT:
+    case nl::rt::kProhibit:
       return RouteKind::Prohibit;
     default:
       return std::nullopt;
@@ -145,10 +144,11 @@ void FibMirror::applyRoute(const nl::RouteMsg& m) {
     } else if (!m.multipath.empty()) {
       for (const auto& nh : m.multipath) {
         z.paths.push_back(
-            ZPath{nh.gateway, nh.ifindex, nh.weight(), (nh.flags & RTNH_F_ONLINK) != 0});
+            ZPath{nh.gateway, nh.ifindex, nh.weight(), (nh.flags & nl::rt::kOnlink) != 0});
       }
     } else if (m.gateway || m.oif) {
-      z.paths.push_back(ZPath{m.gateway, m.oif.value_or(0), 1, (m.rtmFlags & RTNH_F_ONLINK) != 0});
+      z.paths.push_back(
+          ZPath{m.gateway, m.oif.value_or(0), 1, (m.rtmFlags & nl::rt::kOnlink) != 0});
     } else {
       z.unsupported = true;  // a unicast route with no next hop at all
     }
@@ -187,7 +187,7 @@ void FibMirror::applyNexthop(const nl::NexthopMsg& m) {
   n.family = m.family;
   n.gateway = m.gateway;
   n.ifindex = m.oif.value_or(0);
-  n.onlink = (m.nhFlags & RTNH_F_ONLINK) != 0;
+  n.onlink = (m.nhFlags & nl::rt::kOnlink) != 0;
   n.blackhole = m.blackhole;
   n.group = m.group;
   n.unsupported = m.hasEncap || m.fdb;

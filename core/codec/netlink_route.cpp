@@ -9,6 +9,13 @@
 #include <cstring>
 
 namespace hr::codec::nl {
+
+static_assert(rt::kNewRoute == RTM_NEWROUTE && rt::kDelRoute == RTM_DELROUTE);
+static_assert(rt::kNewNexthop == RTM_NEWNEXTHOP && rt::kDelNexthop == RTM_DELNEXTHOP);
+static_assert(rt::kUnicast == RTN_UNICAST && rt::kBlackhole == RTN_BLACKHOLE);
+static_assert(rt::kUnreachable == RTN_UNREACHABLE && rt::kProhibit == RTN_PROHIBIT);
+static_assert(rt::kOffload == RTM_F_OFFLOAD && rt::kTrap == RTM_F_TRAP);
+static_assert(rt::kOffloadFailed == RTM_F_OFFLOAD_FAILED && rt::kOnlink == RTNH_F_ONLINK);
 namespace {
 
 constexpr size_t kRtmsgLen = 12;

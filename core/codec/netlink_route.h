@@ -32,6 +32,23 @@
 
 namespace hr::codec::nl {
 
+// The rtnetlink values the pure cores need, named here so that they stay free of
+// <linux/*.h> (netlink_route.cpp checks each against the kernel's header).
+namespace rt {
+constexpr uint16_t kNewRoute = 24;               // RTM_NEWROUTE
+constexpr uint16_t kDelRoute = 25;               // RTM_DELROUTE
+constexpr uint16_t kNewNexthop = 104;            // RTM_NEWNEXTHOP
+constexpr uint16_t kDelNexthop = 105;            // RTM_DELNEXTHOP
+constexpr uint8_t kUnicast = 1;                  // RTN_UNICAST
+constexpr uint8_t kBlackhole = 6;                // RTN_BLACKHOLE
+constexpr uint8_t kUnreachable = 7;              // RTN_UNREACHABLE
+constexpr uint8_t kProhibit = 8;                 // RTN_PROHIBIT
+constexpr uint32_t kOffload = 0x4000;            // RTM_F_OFFLOAD
+constexpr uint32_t kTrap = 0x8000;               // RTM_F_TRAP
+constexpr uint32_t kOffloadFailed = 0x20000000;  // RTM_F_OFFLOAD_FAILED
+constexpr uint32_t kOnlink = 4;                  // RTNH_F_ONLINK
+}  // namespace rt
+
 // One path of RTA_MULTIPATH.
 struct RouteNexthop {
   uint8_t flags = 0;  // RTNH_F_*
