@@ -5,7 +5,9 @@
 #   ./dev.sh test   install what is missing, build, run every test; non-zero on any failure
 #
 # Other verbs: deps (install only), build, unit, sanitize (clang ASan+UBSan build: unit tests
-# and libFuzzer targets), integration, bench.
+# and libFuzzer targets), integration, bench, format (clang-format check; part of `test`),
+# tidy (clang-tidy's braces check over the build's compile_commands.json: minutes, not in
+# `test`).
 # Environment: HR_BUILD_DIR (default ./build), HR_JOBS (default: nproc),
 #              HRLAB_PREFIX (namespace prefix of the lab, default "hr"),
 #              HR_TEST_BUDGET (seconds the whole `test` verb may take, default 2700 = 45 min:
@@ -22,7 +24,7 @@ PY=/usr/bin/python3   # Debian's python: pytest and scapy come from Debian packa
 # Debian 12 packages (LAB.md): build, run time, tests, lab.
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format-14 clang-tidy-14
   libyang2-dev libyang2-tools
   protobuf-compiler libprotobuf-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
@@ -71,6 +73,31 @@ build() {
 unit() {
   log "unit tests"
   ctest --test-dir "$BUILD" -L unit --no-tests=error --output-on-failure -j "$JOBS"
+}
+
+# Our C++ sources (not the generated protobuf code in the build tree).
+sources() {
+  find "$ROOT/core" "$ROOT/fpm_client" "$ROOT/hostroute_learner" "$ROOT/vrrp_anycast" \
+    "$ROOT/tools" "$ROOT/tests" "$ROOT/bench" -type f \( -name '*.cpp' -o -name '*.h' \) | sort
+}
+
+format_check() {
+  log "format: clang-format-14 --dry-run on every C++ source (.clang-format)"
+  local bad=() f
+  while read -r f; do
+    clang-format-14 --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("${f#"$ROOT"/}")
+  done < <(sources)
+  if [ ${#bad[@]} -ne 0 ]; then
+    echo "dev.sh: not formatted (fix: clang-format-14 -i FILE): ${bad[*]}" >&2
+    return 1
+  fi
+  echo "$(sources | wc -l) files formatted"
+}
+
+tidy() {
+  log "tidy: clang-tidy (.clang-tidy) over $BUILD/compile_commands.json"
+  run-clang-tidy-14 -p "$BUILD" -quiet -j "$JOBS" \
+    "^$ROOT/(core|fpm_client|hostroute_learner|vrrp_anycast|tools|tests|bench)/"
 }
 
 sanitize() {
@@ -173,6 +200,7 @@ print_phases() {
 
 all_tests() {
   local failed=()
+  phase format format || failed+=(format)
   phase unit unit || failed+=(unit)
   phase sanitize sanitize || failed+=(sanitize)
   phase integration integration || failed+=(integration)
@@ -201,13 +229,16 @@ case "$verb" in
     t=$SECONDS; build; PHASES+=("build: $((SECONDS - t)) s")
     all_tests
     ;;
-  _unit) unit ;;            # the phases of `test`, run under its budget (see phase)
+  format) format_check ;;
+  tidy) deps; build; tidy ;;
+  _format) format_check ;;  # the phases of `test`, run under its budget (see phase)
+  _unit) unit ;;
   _sanitize) sanitize ;;
   _integration) integration "$@" ;;
   demo) deps; build; demo "$@" ;;
   bench) deps; build; bench "$@" ;;
   *)
-    echo "usage: $0 demo|test|deps|build|unit|sanitize|integration|bench" >&2
+    echo "usage: $0 demo|test|deps|build|unit|sanitize|integration|bench|format|tidy" >&2
     exit 2
     ;;
 esac

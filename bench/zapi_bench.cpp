@@ -42,8 +42,9 @@ void BM_EncodeRouteAddV4(benchmark::State& st) {
   out.reserve(64 * 10000);
   uint32_t i = 0;
   for (auto _ : st) {
-    if (out.size() > 60 * 10000)
+    if (out.size() > 60 * 10000) {
       out.clear();
+    }
     auto s = encode(out, hostRoute(i++, false), frr84());
     benchmark::DoNotOptimize(s);
   }
@@ -56,8 +57,9 @@ void BM_EncodeRouteAddV6(benchmark::State& st) {
   out.reserve(64 * 10000);
   uint32_t i = 0;
   for (auto _ : st) {
-    if (out.size() > 60 * 10000)
+    if (out.size() > 60 * 10000) {
       out.clear();
+    }
     auto s = encode(out, hostRoute(i++, true), frr84());
     benchmark::DoNotOptimize(s);
   }
@@ -70,8 +72,9 @@ void BM_EncodeRouteDeleteV4(benchmark::State& st) {
   out.reserve(64 * 10000);
   uint32_t i = 0;
   for (auto _ : st) {
-    if (out.size() > 60 * 10000)
+    if (out.size() > 60 * 10000) {
       out.clear();
+    }
     Route r;
     r.prefix = Prefix::host(IpAddress::v4(0x0a640000u + i++));
     auto s = encode(out, Message{Command::RouteDelete, 0, r}, frr84());
@@ -162,8 +165,9 @@ void BM_SplitAndDecode10k(benchmark::State& st) {
       sp.feed(std::span<const uint8_t>(s).subspan(off, std::min<size_t>(65536, s.size() - off)));
       for (;;) {
         auto f = sp.next();
-        if (!f || !*f)
+        if (!f || !*f) {
           break;
+        }
         auto d = decode(**f, frr84());
         n += d.outcome == Outcome::Ok;
       }

@@ -335,8 +335,9 @@ class HostTable {
       return size_;
     }
     void push() {
-      if (size_ % kChunk == 0)
+      if (size_ % kChunk == 0) {
         chunks_.push_back(std::make_unique<std::array<T, kChunk>>());
+      }
       (*this)[size_++] = T{};
     }
 
@@ -578,8 +579,9 @@ class HostTable {
     return &timeline_[idx / kChunk][(idx % kChunk) * tlLen_];
   }
   void growTimeline() {
-    while (timeline_.size() * kChunk < hosts_.size())
+    while (timeline_.size() * kChunk < hosts_.size()) {
       timeline_.emplace_back(kChunk * tlLen_);
+    }
   }
   // Admission data per interface, rebuilt when the interfaces or the config change.
   struct IfAdmit {

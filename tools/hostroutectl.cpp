@@ -61,8 +61,9 @@ hr::Result<nlohmann::json> show(
     const std::vector<std::string>& args) {
   Envelope req;
   req.mutable_show()->set_topic(topic);
-  for (const auto& a : args)
+  for (const auto& a : args) {
     req.mutable_show()->add_args(a);
+  }
   HR_TRY(auto rep, ask(c, daemon, req));
   if (!rep.has_show_reply()) {
     return hr::fail("cli.bad_reply", "{} sent an unexpected reply", daemon);
@@ -84,8 +85,9 @@ hr::Result<std::string> command(
     const std::vector<std::string>& args) {
   Envelope req;
   req.mutable_command()->set_command(cmd);
-  for (const auto& a : args)
+  for (const auto& a : args) {
     req.mutable_command()->add_args(a);
+  }
   HR_TRY(auto rep, ask(c, daemon, req));
   if (!rep.has_command_reply()) {
     return hr::fail("cli.bad_reply", "{} sent an unexpected reply", daemon);
@@ -114,13 +116,15 @@ void print(const Ctx& c, const std::string& topic, const nlohmann::json& j) {
 
 // `show status|counters` over every daemon of the instance.
 int showAll(const Ctx& c, const std::string& topic, std::vector<std::string> daemons) {
-  if (daemons.empty())
+  if (daemons.empty()) {
     daemons = kDaemons;
+  }
   nlohmann::json all = nlohmann::json::object();
   bool any = false;
   for (const auto& d : daemons) {
-    if (topic == "counters" && !running(c, d))
+    if (topic == "counters" && !running(c, d)) {
       continue;
+    }
     auto r = show(c, d, topic, {});
     if (r) {
       all[d] = *r;
@@ -151,8 +155,9 @@ int runShow(Ctx& c, std::vector<std::string> words, const std::string& daemonOpt
   std::vector<std::string> args(words.begin() + 1, words.end());
   if (topic == "status" || topic == "counters") {
     std::vector<std::string> ds = args;
-    if (!daemonOpt.empty())
+    if (!daemonOpt.empty()) {
       ds = {daemonOpt};
+    }
     return showAll(c, topic, ds);
   }
   std::string daemon = daemonOpt;
@@ -214,8 +219,9 @@ int runCommand(
     targets = {daemonOpt};
   } else {
     for (const auto& d : kDaemons) {
-      if (running(c, d))
+      if (running(c, d)) {
         targets.push_back(d);
+      }
     }
   }
   if (targets.empty()) {
@@ -296,12 +302,15 @@ int main(int argc, char** argv) {
     c.paths.runDir = runDir;
   }
 
-  if (*validateCmd)
+  if (*validateCmd) {
     return runValidate(file, yangDir);
-  if (*showCmd)
+  }
+  if (*showCmd) {
     return runShow(c, showWords, daemonOpt);
-  if (*reloadCmd)
+  }
+  if (*reloadCmd) {
     return runCommand(c, "reload", {}, reloadDaemon);
+  }
   if (*debugCmd) {
     if (debugWords.size() < 2 || debugWords.size() > 3) {
       std::cerr << "usage: hostroutectl debug CATEGORY on|off [DAEMON]\n";
@@ -310,8 +319,9 @@ int main(int argc, char** argv) {
     std::string d = debugWords.size() == 3 ? debugWords[2] : "";
     return runCommand(c, "debug", {debugWords[0], debugWords[1]}, d);
   }
-  if (*clearCmd)
+  if (*clearCmd) {
     return runCommand(c, "clear", clearWords, "hostroute_learner");
+  }
   if (*rawCmd) {
     if (cmdWords.size() < 2) {
       std::cerr << "usage: hostroutectl command DAEMON CMD [ARGS...]\n";

@@ -13,8 +13,9 @@ namespace {
 const nlohmann::json& get(const nlohmann::json& j, const char* key) {
   static const nlohmann::json kNull;
   if (j.is_object()) {
-    if (auto it = j.find(key); it != j.end())
+    if (auto it = j.find(key); it != j.end()) {
       return *it;
+    }
   }
   return kNull;
 }
@@ -25,15 +26,17 @@ bool flag(const nlohmann::json& j, const char* key) {
 }
 
 std::string str(const nlohmann::json& j, const char* key, const char* fallback = "-") {
-  if (!j.is_object() || !j.contains(key) || j.at(key).is_null())
+  if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) {
     return fallback;
+  }
   const auto& v = j.at(key);
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
 std::string ms(const nlohmann::json& timers, const char* key) {
-  if (!timers.is_object() || !timers.contains(key) || !timers.at(key).is_number())
+  if (!timers.is_object() || !timers.contains(key) || !timers.at(key).is_number()) {
     return "-";
+  }
   auto v = timers.at(key).get<int64_t>();
   return v < 0 ? "-" : fmt::format("{} ms", v);
 }

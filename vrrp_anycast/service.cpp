@@ -34,8 +34,9 @@ constexpr const char* kRxNames[] = {
     "own"};
 
 int64_t msUntil(std::optional<TimePoint> t, TimePoint now) {
-  if (!t)
+  if (!t) {
     return -1;
+  }
   return std::max<int64_t>(0, std::chrono::duration_cast<Millis>(*t - now).count());
 }
 
@@ -249,8 +250,9 @@ void Service::parentSysctls() {
     for (const auto& p : v4Parents) {
       used = used || path.find("/conf/" + p + "/") != std::string::npos;
     }
-    if (!used)
+    if (!used) {
       orphaned.insert(path);
+    }
   }
   if (!orphaned.empty()) {
     restoreSysctls([&](const std::string& path) { return orphaned.count(path) != 0; });
@@ -658,8 +660,9 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
   const FsmStats& s = fsm.stats();
   const VmacStatus* vs = vmacs_ ? vmacs_->status(inst.vmacName) : nullptr;
   nlohmann::json addrs = nlohmann::json::array();
-  for (const auto& a : inst.cfg.addresses(inst.family))
+  for (const auto& a : inst.cfg.addresses(inst.family)) {
     addrs.push_back(a.str());
+  }
   nlohmann::json reasons = nlohmann::json::array();
   for (const auto& o : inst.track.objects) {
     reasons.push_back({
@@ -680,8 +683,9 @@ nlohmann::json Service::instanceJson(const Instance& inst, TimePoint now) const 
   }
   nlohmann::json problems = inst.problems;
   if (vs != nullptr) {
-    for (const auto& p : vs->problems)
+    for (const auto& p : vs->problems) {
       problems.push_back(p);
+    }
   }
   const Transition& t = fsm.lastTransition();
   nlohmann::json last = nullptr;
@@ -767,10 +771,12 @@ nlohmann::json Service::show(const std::vector<std::string>& args) const {
   TimePoint now = loop_.now();
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& [k, inst] : instances_) {
-    if (!args.empty() && args[0] != inst->cfg.interface)
+    if (!args.empty() && args[0] != inst->cfg.interface) {
       continue;
-    if (args.size() > 1 && args[1] != std::to_string(inst->cfg.vrid))
+    }
+    if (args.size() > 1 && args[1] != std::to_string(inst->cfg.vrid)) {
       continue;
+    }
     groups.push_back(instanceJson(*inst, now));
   }
   nlohmann::json global = nlohmann::json::object();
@@ -782,8 +788,9 @@ nlohmann::json Service::show(const std::vector<std::string>& args) const {
     rx[n] = counters_.value(counters_.daemon() + ".rx." + n);
   }
   nlohmann::json sysctl = nlohmann::json::object();
-  for (const auto& [path, v] : sysctls_.originals())
+  for (const auto& [path, v] : sysctls_.originals()) {
     sysctl[path] = v;
+  }
   return {
       {"groups", groups},
       {"globalStatistics", global},

@@ -32,8 +32,9 @@ Result<std::string> readSysctl(const std::string& path) {
     return fail("vrrp.sysctl_read", "{}: {}", path, strerror(errno));
   }
   std::string v(buf, static_cast<size_t>(n));
-  while (!v.empty() && (v.back() == '\n' || v.back() == ' '))
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) {
     v.pop_back();
+  }
   return v;
 }
 

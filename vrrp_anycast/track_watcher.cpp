@@ -64,8 +64,9 @@ std::optional<IpAddress> KernelView::primaryAddress(
           return a.address;
         }
       }
-      if (!first)
+      if (!first) {
         first = a.address;
+      }
     } else {
       if (a.address.isLinkLocal() && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0) {
         return a.address;

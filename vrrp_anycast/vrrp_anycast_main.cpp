@@ -19,8 +19,9 @@ int main(int argc, char** argv) {
   d.addConfigHandler(
       [&](const hr::config::DataTree& tree) -> hr::config::ConfigResult<hr::Daemon::ApplyFn> {
         auto c = hr::vrrp::parseVrrpConfig(tree);
-        if (!c)
+        if (!c) {
           return hr::Unexpected<hr::config::ConfigError>(std::move(c).error());
+        }
         return hr::Daemon::ApplyFn([&, c = std::move(*c)]() mutable {
           if (service) {
             service->apply(std::move(c));
@@ -33,17 +34,20 @@ int main(int argc, char** argv) {
       "vrrp",
       "VRRP groups: role, priority and its reasons, timers, statistics [INTERFACE [VRID]]",
       [&](const std::vector<std::string>& args) -> hr::Result<nlohmann::json> {
-        if (!service)
+        if (!service) {
           return hr::fail("vrrp.not_started", "the service is not running");
+        }
         return service->show(args);
       });
   d.onStop([&] {
-    if (service)
+    if (service) {
       service->stop();
+    }
   });
 
-  if (auto rc = d.parse(argc, argv))
+  if (auto rc = d.parse(argc, argv)) {
     return *rc;
+  }
   if (auto st = d.init(); !st) {
     std::fprintf(stderr, "vrrp_anycast: %s\n", st.error().str().c_str());
     return 1;

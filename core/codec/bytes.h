@@ -37,20 +37,23 @@ class ByteReader {
   }
 
   uint8_t u8() {
-    if (!need(1))
+    if (!need(1)) {
       return 0;
+    }
     return data_[pos_++];
   }
   uint16_t u16be() {
-    if (!need(2))
+    if (!need(2)) {
       return 0;
+    }
     uint16_t v = static_cast<uint16_t>((data_[pos_] << 8) | data_[pos_ + 1]);
     pos_ += 2;
     return v;
   }
   uint32_t u32be() {
-    if (!need(4))
+    if (!need(4)) {
       return 0;
+    }
     uint32_t v = (uint32_t{data_[pos_]} << 24) | (uint32_t{data_[pos_ + 1]} << 16) |
                  (uint32_t{data_[pos_ + 2]} << 8) | data_[pos_ + 3];
     pos_ += 4;
@@ -61,15 +64,17 @@ class ByteReader {
     return (hi << 32) | u32be();
   }
   uint16_t u16le() {
-    if (!need(2))
+    if (!need(2)) {
       return 0;
+    }
     uint16_t v = static_cast<uint16_t>(data_[pos_] | (data_[pos_ + 1] << 8));
     pos_ += 2;
     return v;
   }
   uint32_t u32le() {
-    if (!need(4))
+    if (!need(4)) {
       return 0;
+    }
     uint32_t v = uint32_t{data_[pos_]} | (uint32_t{data_[pos_ + 1]} << 8) |
                  (uint32_t{data_[pos_ + 2]} << 16) | (uint32_t{data_[pos_ + 3]} << 24);
     pos_ += 4;
@@ -89,8 +94,9 @@ class ByteReader {
   }
   // A view of the next n bytes (empty and failed if fewer remain).
   std::span<const uint8_t> bytes(size_t n) {
-    if (!need(n))
+    if (!need(n)) {
       return {};
+    }
     auto s = data_.subspan(pos_, n);
     pos_ += n;
     return s;
@@ -104,15 +110,17 @@ class ByteReader {
     }
   }
   void skip(size_t n) {
-    if (need(n))
+    if (need(n)) {
       pos_ += n;
+    }
   }
   // A sub-reader over the next n bytes; this reader moves past them.
   ByteReader sub(size_t n) {
     auto s = bytes(n);
     ByteReader r(s);
-    if (failed_)
+    if (failed_) {
       r.failed_ = true;
+    }
     return r;
   }
   std::span<const uint8_t> rest() {

@@ -24,10 +24,12 @@ Header readHeader(ByteReader& r) {
 }
 
 Result<Family> familyOf(uint8_t f) {
-  if (f == AF_INET)
+  if (f == AF_INET) {
     return Family::V4;
-  if (f == AF_INET6)
+  }
+  if (f == AF_INET6) {
     return Family::V6;
+  }
   return fail("bad_family", "address family {} is neither AF_INET nor AF_INET6", f);
 }
 
@@ -225,32 +227,39 @@ Result<LinkMsg> decodeLink(const Message& m) {
       {IFLA_LINKINFO, AttrKind::Nested},
   };
   HR_TRY(auto attrs, parseAttrs(r.rest(), kPolicy));
-  if (const auto* a = attrs.get(IFLA_IFNAME))
+  if (const auto* a = attrs.get(IFLA_IFNAME)) {
     l.name = a->str();
+  }
   if (const auto* a = attrs.get(IFLA_ADDRESS); a != nullptr && a->data.size() == 6) {
     l.mac = MacAddress::fromBytes(a->data).value();
   }
-  if (const auto* a = attrs.get(IFLA_MTU))
+  if (const auto* a = attrs.get(IFLA_MTU)) {
     l.mtu = a->u32();
-  if (const auto* a = attrs.get(IFLA_MASTER))
+  }
+  if (const auto* a = attrs.get(IFLA_MASTER)) {
     l.master = a->u32();
-  if (const auto* a = attrs.get(IFLA_LINK))
+  }
+  if (const auto* a = attrs.get(IFLA_LINK)) {
     l.link = a->u32();
-  if (const auto* a = attrs.get(IFLA_OPERSTATE))
+  }
+  if (const auto* a = attrs.get(IFLA_OPERSTATE)) {
     l.operState = a->u8();
+  }
   if (const auto* a = attrs.get(IFLA_LINKINFO)) {
     static constexpr AttrPolicy kInfo[] = {
         {IFLA_INFO_KIND, AttrKind::String, 1, 64},
         {IFLA_INFO_DATA, AttrKind::Nested},
     };
     HR_TRY(auto info, parseAttrs(a->data, kInfo));
-    if (const auto* k = info.get(IFLA_INFO_KIND))
+    if (const auto* k = info.get(IFLA_INFO_KIND)) {
       l.kind = k->str();
+    }
     if (const auto* d = info.get(IFLA_INFO_DATA); d != nullptr && l.kind == "vrf") {
       static constexpr AttrPolicy kVrf[] = {{IFLA_VRF_TABLE, AttrKind::U32}};
       HR_TRY(auto vrf, parseAttrs(d->data, kVrf));
-      if (const auto* t = vrf.get(IFLA_VRF_TABLE))
+      if (const auto* t = vrf.get(IFLA_VRF_TABLE)) {
         l.vrfTable = t->u32();
+      }
     }
   }
   return l;
@@ -286,8 +295,9 @@ Result<AddrMsg> decodeAddr(const Message& m) {
     return fail("missing_attr", "address message without IFA_ADDRESS");
   }
   HR_TRY(a.address, addrOf(*addr, a.family));
-  if (const auto* l = attrs.get(IFA_LABEL))
+  if (const auto* l = attrs.get(IFA_LABEL)) {
     a.label = l->str();
+  }
   return a;
 }
 
@@ -328,10 +338,12 @@ Result<NeighMsg> decodeNeigh(const Message& m) {
   if (const auto* l = attrs.get(NDA_LLADDR); l != nullptr && l->data.size() == 6) {
     n.lladdr = MacAddress::fromBytes(l->data).value();
   }
-  if (const auto* a = attrs.get(NDA_MASTER))
+  if (const auto* a = attrs.get(NDA_MASTER)) {
     n.master = a->u32();
-  if (const auto* a = attrs.get(NDA_FLAGS_EXT))
+  }
+  if (const auto* a = attrs.get(NDA_FLAGS_EXT)) {
     n.extFlags = a->u32();
+  }
   return n;
 }
 
@@ -408,14 +420,15 @@ void encodeDumpRequest(std::vector<uint8_t>& out, uint16_t type, uint8_t family,
   // look at the first byte.
   uint8_t hdr[16] = {family};
   size_t n = 16;
-  if (type == RTM_GETNEIGH)
+  if (type == RTM_GETNEIGH) {
     n = 12;  // ndmsg
-  else if (type == RTM_GETADDR)
+  } else if (type == RTM_GETADDR) {
     n = 8;  // ifaddrmsg
-  else if (type == RTM_GETROUTE)
+  } else if (type == RTM_GETROUTE) {
     n = 12;  // rtmsg
-  else if (type == RTM_GETNEXTHOP)
+  } else if (type == RTM_GETNEXTHOP) {
     n = 8;  // nhmsg
+  }
   b.fixed(std::span<const uint8_t>(hdr, n));
   b.finish();
 }

@@ -137,10 +137,12 @@ Result<LinkDetails> decodeLinkDetails(const nl::Message& m) {
   };
   HR_TRY(auto attrs, nl::parseAttrs(m.payload.subspan(16), kPolicy));
   LinkDetails d;
-  if (const auto* a = attrs.get(IFLA_IFALIAS))
+  if (const auto* a = attrs.get(IFLA_IFALIAS)) {
     d.alias = a->str();
-  if (const auto* a = attrs.get(IFLA_PROTO_DOWN))
+  }
+  if (const auto* a = attrs.get(IFLA_PROTO_DOWN)) {
     d.protoDown = a->u8() != 0;
+  }
   if (const auto* a = attrs.get(IFLA_LINKINFO)) {
     static constexpr nl::AttrPolicy kInfo[] = {
         {IFLA_INFO_KIND, nl::AttrKind::String, 1, 64},
@@ -152,8 +154,9 @@ Result<LinkDetails> decodeLinkDetails(const nl::Message& m) {
     if (kind != nullptr && data != nullptr && kind->str() == "macvlan") {
       static constexpr nl::AttrPolicy kMacvlan[] = {{IFLA_MACVLAN_MODE, nl::AttrKind::U32}};
       HR_TRY(auto mv, nl::parseAttrs(data->data, kMacvlan));
-      if (const auto* mode = mv.get(IFLA_MACVLAN_MODE))
+      if (const auto* mode = mv.get(IFLA_MACVLAN_MODE)) {
         d.macvlanMode = static_cast<MacvlanMode>(mode->u32());
+      }
     }
   }
   if (const auto* a = attrs.get(IFLA_AF_SPEC)) {
@@ -162,8 +165,9 @@ Result<LinkDetails> decodeLinkDetails(const nl::Message& m) {
     if (const auto* i6 = spec.get(AF_INET6)) {
       static constexpr nl::AttrPolicy kInet6[] = {{IFLA_INET6_ADDR_GEN_MODE, nl::AttrKind::U8}};
       HR_TRY(auto inet6, nl::parseAttrs(i6->data, kInet6));
-      if (const auto* g = inet6.get(IFLA_INET6_ADDR_GEN_MODE))
+      if (const auto* g = inet6.get(IFLA_INET6_ADDR_GEN_MODE)) {
         d.addrGenMode = static_cast<AddrGenMode>(g->u8());
+      }
     }
   }
   return d;
@@ -213,10 +217,12 @@ Result<RouteMsg> decodeRoute(const nl::Message& m) {
     }
     rt.dst = rt.family == Family::V4 ? IpAddress::v4(0u) : IpAddress::v6(std::array<uint8_t, 16>{});
   }
-  if (const auto* t = attrs.get(RTA_TABLE))
+  if (const auto* t = attrs.get(RTA_TABLE)) {
     rt.table = t->u32();
-  if (const auto* p = attrs.get(RTA_PRIORITY))
+  }
+  if (const auto* p = attrs.get(RTA_PRIORITY)) {
     rt.priority = p->u32();
+  }
   return rt;
 }
 
@@ -255,10 +261,12 @@ Result<FdbMsg> decodeFdb(const nl::Message& m) {
     return fail("missing_attr", "fdb entry without NDA_LLADDR");
   }
   f.mac = MacAddress::fromBytes(ll->data).value();
-  if (const auto* v = attrs.get(NDA_VLAN))
+  if (const auto* v = attrs.get(NDA_VLAN)) {
     f.vlan = v->u16();
-  if (const auto* ma = attrs.get(NDA_MASTER))
+  }
+  if (const auto* ma = attrs.get(NDA_MASTER)) {
     f.master = ma->u32();
+  }
   return f;
 }
 

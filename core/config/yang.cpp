@@ -28,14 +28,16 @@ Issue toIssue(const ly_err_item* e) {
     auto ln = loc.find("line number ", q2);
     if (ln != std::string::npos) {
       auto num = loc.substr(ln + 12);
-      while (!num.empty() && (num.back() == '.' || num.back() == ' '))
+      while (!num.empty() && (num.back() == '.' || num.back() == ' ')) {
         num.pop_back();
+      }
       msg += " (line " + num + ")";
     }
   } else if (auto ln = loc.find("Line number "); ln != std::string::npos) {
     auto num = loc.substr(ln + 12);
-    while (!num.empty() && (num.back() == '.' || num.back() == ' '))
+    while (!num.empty() && (num.back() == '.' || num.back() == ' ')) {
       num.pop_back();
+    }
     msg += " (line " + num + ")";
   } else {
     path = loc;
@@ -76,10 +78,12 @@ ConfigResult<DataTree> finish(const std::shared_ptr<YangContext>& ctx, lyd_node*
 std::string ConfigError::str() const {
   std::string out;
   for (const auto& i : issues) {
-    if (!out.empty())
+    if (!out.empty()) {
       out += "\n";
-    if (!file.empty())
+    }
+    if (!file.empty()) {
       out += file + ": ";
+    }
     out += i.str();
   }
   return out;
@@ -142,8 +146,9 @@ DataTree::DataTree(DataTree&& o) noexcept : ctx_(std::move(o.ctx_)), tree_(o.tre
 
 DataTree& DataTree::operator=(DataTree&& o) noexcept {
   if (this != &o) {
-    if (tree_ != nullptr)
+    if (tree_ != nullptr) {
       lyd_free_all(tree_);
+    }
     ctx_ = std::move(o.ctx_);
     tree_ = o.tree_;
     o.tree_ = nullptr;
@@ -272,8 +277,9 @@ std::vector<Node> Node::children(std::string_view name) const {
 
 std::optional<std::string> Node::leaf(std::string_view name) const {
   auto c = child(name);
-  if (!c)
+  if (!c) {
     return std::nullopt;
+  }
   return c->value();
 }
 
@@ -292,15 +298,17 @@ std::string Node::str(std::string_view name, std::string fallback) const {
 
 uint64_t Node::u64(std::string_view name, uint64_t fallback) const {
   auto v = leaf(name);
-  if (!v || v->empty())
+  if (!v || v->empty()) {
     return fallback;
+  }
   return std::strtoull(v->c_str(), nullptr, 10);
 }
 
 bool Node::boolean(std::string_view name, bool fallback) const {
   auto v = leaf(name);
-  if (!v)
+  if (!v) {
     return fallback;
+  }
   return *v == "true";
 }
 

@@ -202,20 +202,23 @@ Status Daemon::init() {
   HR_TRY(control_, ipc::ControlServer::listen(*loop_, paths_.socketPath(name_), counters_));
   control_->onMessage([this](ipc::Channel& ch, const ipc::Envelope& e) { handleMessage(ch, e); });
   control_->onDisconnect([this](ipc::Channel& ch) {
-    for (auto& fn : onDisconnect_)
+    for (auto& fn : onDisconnect_) {
       fn(ch);
+    }
   });
 
   HR_TRY_VOID(loop_->onSignal(SIGTERM, [this] {
     spdlog::info("event=stopping reason=SIGTERM");
-    for (auto& fn : onStop_)
+    for (auto& fn : onStop_) {
       fn();
+    }
     loop_->stop();
   }));
   HR_TRY_VOID(loop_->onSignal(SIGINT, [this] {
     spdlog::info("event=stopping reason=SIGINT");
-    for (auto& fn : onStop_)
+    for (auto& fn : onStop_) {
       fn();
+    }
     loop_->stop();
   }));
   HR_TRY_VOID(loop_->onSignal(SIGHUP, [this] { (void)reload(); }));
@@ -364,8 +367,9 @@ nlohmann::json Daemon::statusJson() const {
       {"debug", log::debugEnabledNames()},
   };
   nlohmann::json topics = nlohmann::json::array();
-  for (const auto& [t, s] : shows_)
+  for (const auto& [t, s] : shows_) {
     topics.push_back(t);
+  }
   j["topics"] = topics;
   return j;
 }
@@ -387,11 +391,13 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
     }
     case ipc::Envelope::kSubscribe:
       for (const auto& t : e.subscribe().topics()) {
-        if (!ch.subscribed(t))
+        if (!ch.subscribed(t)) {
           ch.subscriptions().push_back(t);
+        }
       }
-      for (auto& fn : onMessage_)
+      for (auto& fn : onMessage_) {
         fn(ch, e);  // a part may push an initial snapshot
+      }
       return;
     case ipc::Envelope::kShow: {
       auto* r = reply.mutable_show_reply();
@@ -465,8 +471,9 @@ void Daemon::handleMessage(ipc::Channel& ch, const ipc::Envelope& e) {
       return;
     }
     default:
-      for (auto& fn : onMessage_)
+      for (auto& fn : onMessage_) {
         fn(ch, e);
+      }
       return;
   }
 }

@@ -114,10 +114,12 @@ void Channel::flush() {
     ssize_t n = ::send(
         fd_.get(), out_.data() + outPos_, out_.size() - outPos_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         break;
+      }
       close(fmt::format("send: {}", strerror(errno)));
       return;
     }
@@ -131,8 +133,9 @@ void Channel::flush() {
 }
 
 void Channel::updateInterest() {
-  if (!fd_ || closing_)
+  if (!fd_ || closing_) {
     return;
+  }
   bool want = outPos_ < out_.size();
   if (want != wantWrite_) {
     wantWrite_ = want;
@@ -155,10 +158,12 @@ void Channel::readSome() {
   for (int rounds = 0; rounds < 64 && fd_ && !closing_; ++rounds) {
     ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return;
+      }
       close(fmt::format("recv: {}", strerror(errno)));
       return;
     }
@@ -167,9 +172,10 @@ void Channel::readSome() {
       return;
     }
     if (auto st = decoder_.feed(std::span<const uint8_t>(buf, static_cast<size_t>(n))); !st) {
-      if (counters_ != nullptr)
+      if (counters_ != nullptr) {
         ++counters_->counter(
             "ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
+      }
       close(st.error().message);
       return;
     }
@@ -177,23 +183,26 @@ void Channel::readSome() {
     while (decoder_.next(frame)) {
       Envelope e;
       if (!e.ParseFromString(frame)) {
-        if (counters_ != nullptr)
+        if (counters_ != nullptr) {
           ++counters_->counter(
               "ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
+        }
         close("unparsable envelope");
         return;
       }
-      if (counters_ != nullptr)
+      if (counters_ != nullptr) {
         ++counters_->counter("ipc.rx_messages", "control messages received");
+      }
       onMessage_(*this, e);
       if (!*alive || !fd_ || closing_) {
         return;  // the handler closed or destroyed us
       }
     }
     if (decoder_.failed()) {
-      if (counters_ != nullptr)
+      if (counters_ != nullptr) {
         ++counters_->counter(
             "ipc.rx_bad_frames", "control frames refused (too long or unparsable)");
+      }
       close("frame too long");
       return;
     }
@@ -201,8 +210,9 @@ void Channel::readSome() {
 }
 
 void Channel::close(const std::string& reason) {
-  if (closing_)
+  if (closing_) {
     return;
+  }
   closing_ = true;
   if (fd_) {
     loop_.removeFd(fd_.get());
@@ -261,12 +271,14 @@ void ControlServer::accept() {
     ++counters_.counter("ipc.accepted", "control connections accepted");
     auto st = raw->start(
         [this](Channel& c, const Envelope& e) {
-          if (onMessage_)
+          if (onMessage_) {
             onMessage_(c, e);
+          }
         },
         [this](Channel& c, const std::string&) {
-          if (onDisconnect_)
+          if (onDisconnect_) {
             onDisconnect_(c);
+          }
           channels_.erase(c.id());  // runs from a deferred call: safe to destroy
         });
     if (!st) {
@@ -326,15 +338,17 @@ void Connector::dial() {
   channel_ = std::make_unique<Channel>(loop_, std::move(fd), 0, &counters_);
   auto st = channel_->start(
       [this](Channel& c, const Envelope& e) {
-        if (onMessage_)
+        if (onMessage_) {
           onMessage_(c, e);
+        }
       },
       [this](Channel&, const std::string& reason) {
         ++counters_.counter(area_ + ".disconnects", "connections to a peer daemon lost");
         spdlog::warn("event=peer_disconnected socket={} reason=\"{}\"", path_, reason);
         loggedDown_ = true;
-        if (onDown_)
+        if (onDown_) {
           onDown_(reason);
+        }
         channel_.reset();  // deferred call: safe
         redial_.arm(backoff_.next());
       });
@@ -347,8 +361,9 @@ void Connector::dial() {
   loggedDown_ = false;
   ++counters_.counter(area_ + ".connects", "connections established to a peer daemon");
   spdlog::info("event=peer_connected socket={}", path_);
-  if (onUp_)
+  if (onUp_) {
     onUp_(*channel_);
+  }
 }
 
 Status probe(const std::string& path) {
@@ -369,8 +384,9 @@ Result<Envelope> requestOnce(
   while (sent < out.size()) {
     ssize_t n = ::send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
+      }
       return fail("ipc.send", "send to {}: {}", path, strerror(errno));
     }
     sent += static_cast<size_t>(n);
@@ -391,14 +407,17 @@ Result<Envelope> requestOnce(
     }
     pollfd p{fd.get(), POLLIN, 0};
     int pr = ::poll(&p, 1, static_cast<int>(left));
-    if (pr < 0 && errno == EINTR)
+    if (pr < 0 && errno == EINTR) {
       continue;
-    if (pr <= 0)
+    }
+    if (pr <= 0) {
       continue;
+    }
     ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
+      }
       return fail("ipc.recv", "recv from {}: {}", path, strerror(errno));
     }
     if (n == 0) {

@@ -174,12 +174,15 @@ Result<MacAddress> MacAddress::parse(std::string_view s) {
   }
   for (int i = 0; i < 6; ++i) {
     auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9')
+      if (c >= '0' && c <= '9') {
         return c - '0';
-      if (c >= 'a' && c <= 'f')
+      }
+      if (c >= 'a' && c <= 'f') {
         return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F')
+      }
+      if (c >= 'A' && c <= 'F') {
         return c - 'A' + 10;
+      }
       return -1;
     };
     int hi = hex(s[i * 3]);

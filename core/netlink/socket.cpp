@@ -78,12 +78,15 @@ Result<std::vector<codec::nl::Message>> NetlinkSocket::recv() {
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf_.data(), buf_.size(), MSG_TRUNC);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return std::vector<codec::nl::Message>{};
-      if (errno == ENOBUFS)
+      }
+      if (errno == ENOBUFS) {
         return fail("overrun", "netlink receive buffer overrun: events lost");
+      }
       return fail("recv", "netlink recv: {}", strerror(errno));
     }
     if (static_cast<size_t>(n) > buf_.size()) {
@@ -99,8 +102,9 @@ bool waitReadable(int fd, std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                   deadline - std::chrono::steady_clock::now())
                   .count();
-  if (left <= 0)
+  if (left <= 0) {
     return false;
+  }
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(left)) > 0;
 }

@@ -76,10 +76,12 @@ Result<ReceivedFrame> PacketSocket::recv() {
     mh.msg_controllen = sizeof(control);
     ssize_t n = ::recvmsg(fd_.get(), &mh, MSG_TRUNC);
     if (n < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return ReceivedFrame{};
+      }
       return fail("recv", "AF_PACKET recv: {}", strerror(errno));
     }
     ReceivedFrame f;

@@ -63,8 +63,9 @@ TEST(EventLoop, RearmReplacesDeadlineAndCallbackMayRearm) {
   auto loop = makeLoop();
   int fired = 0;
   Timer t(*loop, [&] {
-    if (++fired < 3)
+    if (++fired < 3) {
       t.arm(1ms);
+    }
   });
   t.arm(1h);
   t.arm(1ms);  // replaces the hour

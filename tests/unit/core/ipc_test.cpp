@@ -33,11 +33,13 @@ TEST(FrameDecoder, FramesSplitAtEveryBoundary) {
     std::vector<std::string> got;
     std::string f;
     ASSERT_TRUE(d.feed(std::span<const uint8_t>(stream.data(), cut)));
-    while (d.next(f))
+    while (d.next(f)) {
       got.push_back(f);
+    }
     ASSERT_TRUE(d.feed(std::span<const uint8_t>(stream.data() + cut, stream.size() - cut)));
-    while (d.next(f))
+    while (d.next(f)) {
       got.push_back(f);
+    }
     ASSERT_EQ(got.size(), 3u) << "cut at " << cut;
     EXPECT_EQ(got[0], "hello");
     EXPECT_EQ(got[1], std::string(300, 'x'));
@@ -75,8 +77,9 @@ class ChannelTest : public ::testing::Test {
   }
   bool runUntil(const std::function<bool()>& done) {
     auto deadline = SteadyClock::now() + 5s;
-    while (!done() && SteadyClock::now() < deadline)
+    while (!done() && SteadyClock::now() < deadline) {
       loop_->runOnce(10ms);
+    }
     return done();
   }
   std::unique_ptr<EventLoop> loop_;
@@ -89,8 +92,9 @@ TEST_F(ChannelTest, ServerAnswersAndPublishes) {
   ASSERT_TRUE(server) << server.error().message;
   (*server)->onMessage([&](Channel& ch, const Envelope& e) {
     if (e.has_subscribe()) {
-      for (const auto& t : e.subscribe().topics())
+      for (const auto& t : e.subscribe().topics()) {
         ch.subscriptions().push_back(t);
+      }
       return;
     }
     Envelope r;

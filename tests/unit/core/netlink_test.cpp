@@ -77,8 +77,9 @@ TEST(Netlink, RejectsTruncationAtEveryLength) {
   for (size_t n = 1; n < buf.size(); ++n) {
     std::vector<uint8_t> cut(buf.begin(), buf.begin() + static_cast<long>(n));
     auto msgs = split(cut);
-    if (!msgs)
+    if (!msgs) {
       continue;  // header says longer than the buffer
+    }
     for (const auto& m : *msgs) {
       (void)decodeNeigh(m);  // must not crash; ASan checks the bounds
     }

@@ -8,8 +8,9 @@ namespace hr {
 namespace {
 
 Result<int> half(int x) {
-  if (x % 2 != 0)
+  if (x % 2 != 0) {
     return fail("odd", "{} is odd", x);
+  }
   return x / 2;
 }
 
@@ -20,8 +21,9 @@ Result<int> quarter(int x) {
 }
 
 Status check(bool good) {
-  if (!good)
+  if (!good) {
     return fail("bad", "not good");
+  }
   return ok();
 }
 

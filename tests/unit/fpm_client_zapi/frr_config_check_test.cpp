@@ -73,10 +73,12 @@ TEST(FrrConfigCheck, CompleteConfigIsOkWithTheMoveSignal) {
   InjectionConfig cfg;
   auto r = checkFrrConfig(std::string(kHeader) + kComplete, cfg);
   EXPECT_TRUE(r.ok());
-  for (const auto& p : r.problems)
+  for (const auto& p : r.problems) {
     ADD_FAILURE() << p;
-  for (const auto& w : r.warnings)
+  }
+  for (const auto& w : r.warnings) {
     ADD_FAILURE() << w;
+  }
   EXPECT_EQ(*r.bgpAsn, 65001u);
   EXPECT_TRUE(r.ospf);
   EXPECT_TRUE(r.ospf6);

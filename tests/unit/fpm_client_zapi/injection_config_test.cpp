@@ -19,8 +19,9 @@ config::ConfigResult<InjectionConfig> parse(const std::string& injection) {
       ctx(),
       "{\"frr-hostroute:hostroute\": {\"learning\": {\"injection\": " + injection + "}}}",
       config::Format::Json);
-  if (!tree)
+  if (!tree) {
     return Unexpected<config::ConfigError>(tree.error());
+  }
   return parseInjectionConfig(*tree);
 }
 

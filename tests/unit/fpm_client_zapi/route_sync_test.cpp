@@ -130,8 +130,9 @@ TEST_F(RouteSyncTest, ABurstOfIntentsIsOneBatch) {
   s.apply(burst, {}, now);
   auto out = s.takeOps(now);
   EXPECT_EQ(out.size(), 10000u);
-  for (const auto& o : out)
+  for (const auto& o : out) {
     ASSERT_EQ(o.kind, RouteOp::Kind::Add);
+  }
   EXPECT_EQ(out.front().distance, 250);  // not claims: hold
   EXPECT_TRUE(s.takeOps(now).empty());
   EXPECT_EQ(s.takeStatus().size(), 10000u);
@@ -144,16 +145,18 @@ TEST_F(RouteSyncTest, ABurstOfIntentsIsOneBatch) {
         now);
   }
   std::vector<RouteKey> gone;
-  for (int i = 3000; i < 5000; ++i)
+  for (int i = 3000; i < 5000; ++i) {
     gone.push_back(burst[static_cast<size_t>(i)].key);
+  }
   s.apply({}, gone, now);
   auto counts = s.stateCounts();
   EXPECT_EQ(counts[RouteState::Installed], 3000u);
   EXPECT_EQ(counts[RouteState::Pending], 5000u);
   EXPECT_EQ(s.pendingAnswers(), 5000u);
   size_t recount = 0;
-  for (const auto& v : s.routes())
+  for (const auto& v : s.routes()) {
     recount += v.state == RouteState::Pending;
+  }
   EXPECT_EQ(recount, 5000u);
 }
 

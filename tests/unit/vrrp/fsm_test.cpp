@@ -235,8 +235,9 @@ INSTANTIATE_TEST_SUITE_P(
             -1}),
     [](const ::testing::TestParamInfo<Case>& i) {
       std::string n;
-      for (char c : std::string(i.param.name))
+      for (char c : std::string(i.param.name)) {
         n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      }
       return n;
     });
 

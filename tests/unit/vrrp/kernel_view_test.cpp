@@ -30,10 +30,12 @@ std::vector<uint8_t> link(
   std::memcpy(h + 8, &flags, 4);
   b.fixed(h);
   b.attrString(IFLA_IFNAME, name);
-  if (alias)
+  if (alias) {
     b.attrString(IFLA_IFALIAS, alias);
-  if (parent)
+  }
+  if (parent) {
     b.attrU32(IFLA_LINK, parent);
+  }
   if (kind) {
     auto n = b.beginNested(IFLA_LINKINFO);
     b.attrString(IFLA_INFO_KIND, kind);

@@ -138,8 +138,9 @@ std::vector<uint8_t> routeMsg(
       RT_SCOPE_UNIVERSE,
       RTN_UNICAST};
   b.fixed(h);
-  if (withDst)
+  if (withDst) {
     b.attr(RTA_DST, dst);
+  }
   b.attrU32(RTA_TABLE, table);
   b.attrU32(RTA_PRIORITY, 20);
   b.finish();

@@ -454,8 +454,9 @@ TEST(ZapiSplitter, PartialReadsAndSeveralMessagesPerRead) {
       for (;;) {
         auto f = s.next();
         ASSERT_TRUE(f) << f.error().str();
-        if (!*f)
+        if (!*f) {
           break;
+        }
         frames.push_back(test::toHex(std::vector<uint8_t>((*f)->bytes.begin(), (*f)->bytes.end())));
         EXPECT_EQ(decode(**f, frr84()).outcome, Outcome::Ok);
       }

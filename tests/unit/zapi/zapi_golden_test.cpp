@@ -24,8 +24,9 @@ std::vector<Captured> load() {
   std::vector<Captured> out;
   for (const auto& e : std::filesystem::directory_iterator(HR_TEST_DATA_DIR)) {
     auto name = e.path().filename().string();
-    if (name.rfind("frr-", 0) != 0 || e.path().extension() != ".zapi")
+    if (name.rfind("frr-", 0) != 0 || e.path().extension() != ".zapi") {
       continue;
+    }
     for (auto& m : test::readCapture(e.path().string())) {
       out.push_back({m.fromZebra, decodeMessage(m.bytes, frr84()), m.bytes});
     }
@@ -52,15 +53,17 @@ class ZapiCapture : public ::testing::Test {
   }
   static const Route* redist(Command c, uint8_t type, const std::string& prefix) {
     for (auto [m, r] : find<Route>(c)) {
-      if (r && r->type == type && r->prefix.str() == prefix)
+      if (r && r->type == type && r->prefix.str() == prefix) {
         return r;
+      }
     }
     return nullptr;
   }
   static const NotifyOwner* notify(Note note, const std::string& prefix) {
     for (auto [m, n] : find<NotifyOwner>(Command::RouteNotifyOwner)) {
-      if (n && n->note == static_cast<uint32_t>(note) && n->prefix.str() == prefix)
+      if (n && n->note == static_cast<uint32_t>(note) && n->prefix.str() == prefix) {
         return n;
+      }
     }
     return nullptr;
   }
@@ -81,8 +84,9 @@ TEST_F(ZapiCapture, EveryMessageDecodesAndRoundTrips) {
     std::vector<uint8_t> again;
     ASSERT_TRUE(encode(again, m.d.message, frr84()));
     EXPECT_EQ(test::toHex(again), test::toHex(m.bytes)) << commandName(m.d.message.command);
-    if (m.fromZebra)
+    if (m.fromZebra) {
       ++seen[std::string(commandName(m.d.message.command))];
+    }
   }
   for (const char* c :
        {"CAPABILITIES",
@@ -116,10 +120,12 @@ TEST_F(ZapiCapture, CapabilitiesAndDefaultVrf) {
 
 TEST_F(ZapiCapture, InterfacesAndTheirState) {
   std::map<std::string, const Interface*> added;
-  for (auto [m, i] : find<Interface>(Command::InterfaceAdd))
+  for (auto [m, i] : find<Interface>(Command::InterfaceAdd)) {
     added[i->name] = i;
-  for (const char* n : {"lo", "br10", "swp1"})
+  }
+  for (const char* n : {"lo", "br10", "swp1"}) {
     ASSERT_TRUE(added.count(n)) << n;
+  }
   EXPECT_TRUE(added["br10"]->operative());
   EXPECT_EQ(added["br10"]->hwAddr.size(), 6u);
   EXPECT_EQ(added["br10"]->mtu, 1500u);
