@@ -98,6 +98,12 @@ tidy() {
   log "tidy: clang-tidy (.clang-tidy) over $BUILD/compile_commands.json"
   run-clang-tidy-14 -p "$BUILD" -quiet -j "$JOBS" \
     "^$ROOT/(core|fpm_client|hostroute_learner|vrrp_anycast|tools|tests|bench)/"
+  # The libFuzzer targets exist only in the sanitizer build.
+  if [ -f "$SAN_BUILD/compile_commands.json" ]; then
+    run-clang-tidy-14 -p "$SAN_BUILD" -quiet -j "$JOBS" "^$ROOT/tests/fuzz/"
+  else
+    echo "dev.sh: no $SAN_BUILD yet (./dev.sh sanitize): tests/fuzz not checked" >&2
+  fi
 }
 
 sanitize() {

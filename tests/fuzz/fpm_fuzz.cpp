@@ -25,22 +25,26 @@ void decodeFrame(std::span<const uint8_t> payload) {
       std::vector<uint8_t> out;
       encodeRoute(out, *r);
       auto again = split(out);
-      if (!again || again->size() != 1)
+      if (!again || again->size() != 1) {
         std::abort();
+      }
       auto r2 = decodeRoute(again->at(0));
       // Encapsulations are not re-encoded; everything else must survive.
-      if (!r2 || (!r->hasEncap && !(*r2 == *r)))
+      if (!r2 || (!r->hasEncap && !(*r2 == *r))) {
         std::abort();
+      }
     }
     if (auto n = decodeNexthop(m)) {
       std::vector<uint8_t> out;
       encodeNexthop(out, *n);
       auto again = split(out);
-      if (!again || again->size() != 1)
+      if (!again || again->size() != 1) {
         std::abort();
+      }
       auto n2 = decodeNexthop(again->at(0));
-      if (!n2 || (!n->hasEncap && !(*n2 == *n)))
+      if (!n2 || (!n->hasEncap && !(*n2 == *n))) {
         std::abort();
+      }
     }
   }
 }

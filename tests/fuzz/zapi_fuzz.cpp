@@ -19,24 +19,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int round = 0; round < 2; ++round) {
     for (;;) {
       auto f = s.next();
-      if (!f || !*f)
+      if (!f || !*f) {
         break;
+      }
       auto d = decode(**f, frr84());
-      if (d.outcome != Outcome::Ok)
+      if (d.outcome != Outcome::Ok) {
         continue;
+      }
       std::vector<uint8_t> out;
       if (!encode(out, d.message, frr84())) {
         // Only a body whose re-encoding would exceed the maximum size may fail.
-        if ((*f)->bytes.size() <= kMaxMessage - 64)
+        if ((*f)->bytes.size() <= kMaxMessage - 64) {
           __builtin_trap();
+        }
         continue;
       }
       auto again = decodeMessage(out, frr84());
-      if (again.outcome != Outcome::Ok || !(again.message == d.message))
+      if (again.outcome != Outcome::Ok || !(again.message == d.message)) {
         __builtin_trap();
+      }
     }
-    if (round == 0)
+    if (round == 0) {
       s.feed(all.subspan(cut));
+    }
   }
   (void)decodeRoute(all);
   (void)decodeInterface(all);
