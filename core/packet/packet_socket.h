@@ -19,8 +19,8 @@ namespace hr {
 struct ReceivedFrame {
   std::span<const uint8_t> data;  // the whole Ethernet frame, valid until the next recv
   int ifindex = 0;
-  uint8_t pktType =
-      0;  // PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING
+  // PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING
+  uint8_t pktType = 0;
   bool truncated = false;
   int64_t rxRealtimeNs = 0;  // kernel receive time (SO_TIMESTAMPNS, CLOCK_REALTIME), 0 = none
 };
