@@ -25,7 +25,7 @@ import pytest
 
 from conftest import REPO, lab_prefix, require_lab_environment  # noqa: F401
 import hrlab
-from hrlab import wait_until
+from hrlab import hostrouting, wait_until
 
 LEARNER = "hostroute_learner"
 FPM = "fpm_client"
@@ -36,33 +36,6 @@ INTERVAL, RETRIES = 1.0, 2  # probing: 2 probes 1 s apart
 PROBE_START = HOLD - RETRIES * INTERVAL - INTERVAL / 10
 CLAIM_WINDOW = 2.0  # fpm_client's claim window (default)
 
-ASN = {"tor1": 65001, "tor2": 65002}
-SPINE_V4 = {"tor1": "10.0.1.1", "tor2": "10.0.2.1"}
-SPINE_V6 = {"tor1": "2001:db8:f1::1", "tor2": "2001:db8:f2::1"}
-
-
-def frr_extra(tor, fabric):
-    if fabric == "ospf":
-        return "router ospf\n redistribute table\n!\nrouter ospf6\n redistribute table\n!\n"
-    rm = ""
-    inbound = ""
-    if fabric == "bgp":
-        rm = " route-map HOSTROUTES-OUT"
-        inbound = "  neighbor {} route-map FABRIC-IN in\n"
-    asn = ASN[tor]
-    out = ""
-    if fabric == "bgp":
-        # docs/frr-config.md §2.2, as prescribed there.
-        out += (f"route-map HOSTROUTES-OUT permit 10\n match tag 2\n set as-path prepend {asn} {asn}\n set weight 0\n"
-                " set community 65000:100 additive\n!\n"
-                "route-map HOSTROUTES-OUT permit 20\n set community 65000:100 additive\n!\n"
-                "route-map FABRIC-IN permit 10\n set weight 1\n!\n")
-    out += (f"router bgp {asn}\n address-family ipv4 unicast\n  redistribute table{rm}\n"
-            + inbound.format(SPINE_V4[tor])
-            + f" exit-address-family\n address-family ipv6 unicast\n  redistribute table{rm}\n"
-            + inbound.format(SPINE_V6[tor])
-            + " exit-address-family\n!\n")
-    return out
 
 
 def topology(fabric):
@@ -72,8 +45,10 @@ def topology(fabric):
     topo["lab"]["name"] = f"hostroute-{fabric}"
     for r in ("spine", "tor1", "tor2"):
         topo["routers"][r]["protocols"] = ["ospf"] if fabric == "ospf" else ["bgp"]
+    # The host-route lines docs/frr-config.md prescribes (§1, and §2.2 in the eBGP fabric);
+    # the fallback fabric has §1 only.
     for tor in ("tor1", "tor2"):
-        topo["routers"][tor]["frr_extra"] = frr_extra(tor, fabric)
+        topo["routers"][tor]["frr_extra"] = hostrouting.frr_config(topo, tor, move_signal=fabric != "fallback")
     return topo
 
 

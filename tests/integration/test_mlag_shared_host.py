@@ -28,7 +28,7 @@ import pytest
 
 from conftest import REPO, lab_prefix, require_lab_environment  # noqa: F401
 import hrlab
-from hrlab import wait_until
+from hrlab import hostrouting, wait_until
 
 LEARNER = "hostroute_learner"
 FPM = "fpm_client"
@@ -39,27 +39,8 @@ HOLD = 6           # the learner's hold time here (s)
 CLAIM_WINDOW = 2   # fpm_client's claim window (default, s)
 WINDOW = 3 * HOLD  # the steady-state watch: 3 hold times, 9 claim windows
 TORS = ("tor1", "tor2")
-ASN = {"tor1": 65001, "tor2": 65002}
-SPINE_V4 = {"tor1": "10.0.1.1", "tor2": "10.0.2.1"}
-SPINE_V6 = {"tor1": "2001:db8:f1::1", "tor2": "2001:db8:f2::1"}
 TOR_ON_SPINE = {"10.0.1.0": "tor1", "10.0.2.0": "tor2"}  # the ToRs' addresses on the spine's links
 ROUTER_ID = {"10.0.0.11": "tor1", "10.0.0.12": "tor2"}
-
-
-def frr_extra(tor, fabric):
-    """docs/frr-config.md: §2.1 (OSPF) or §2.2 (eBGP with the move-signal route-maps)."""
-    if fabric == "ospf":
-        return "router ospf\n redistribute table\n!\nrouter ospf6\n redistribute table\n!\n"
-    asn = ASN[tor]
-    return (
-        f"route-map HOSTROUTES-OUT permit 10\n match tag 2\n set as-path prepend {asn} {asn}\n"
-        " set weight 0\n set community 65000:100 additive\n!\n"
-        "route-map HOSTROUTES-OUT permit 20\n set community 65000:100 additive\n!\n"
-        "route-map FABRIC-IN permit 10\n set weight 1\n!\n"
-        f"router bgp {asn}\n address-family ipv4 unicast\n  redistribute table route-map HOSTROUTES-OUT\n"
-        f"  neighbor {SPINE_V4[tor]} route-map FABRIC-IN in\n exit-address-family\n"
-        " address-family ipv6 unicast\n  redistribute table route-map HOSTROUTES-OUT\n"
-        f"  neighbor {SPINE_V6[tor]} route-map FABRIC-IN in\n exit-address-family\n!\n")
 
 
 def topology(fabric):
@@ -68,8 +49,9 @@ def topology(fabric):
     topo["lab"]["name"] = f"mlag-{fabric}"
     for r in ("spine", "tor1", "tor2"):
         topo["routers"][r]["protocols"] = [fabric]
+    # docs/frr-config.md: §2.1 (OSPF) or §2.2 (eBGP with the move-signal route-maps).
     for tor in TORS:
-        topo["routers"][tor]["frr_extra"] = frr_extra(tor, fabric)
+        topo["routers"][tor]["frr_extra"] = hostrouting.frr_config(topo, tor)
     return topo
 
 
