@@ -178,6 +178,10 @@ std::optional<uint32_t> RouteSync::vrfId(const std::string& name) const {
   return std::nullopt;
 }
 
+const std::string* RouteSync::internProtocol(const std::string& name) {
+  return &*protocols_.insert(name).first;
+}
+
 const RouteSync::Remote* RouteSync::remoteFor(const RouteKey& k) const {
   auto id = vrfId(k.vrf);
   if (!id) {
@@ -248,7 +252,7 @@ void RouteSync::apply(
       ++counts_[static_cast<size_t>(e.state)];
       it = entries_.emplace(in.key, std::move(e)).first;
       if (auto r = remoteFor(in.key)) {
-        emitRemote(in.key, r->protocol, true);
+        emitRemote(in.key, *r->protocol, true);
       }
     } else {
       auto& e = it->second;
@@ -358,7 +362,7 @@ void RouteSync::zebraUp(TimePoint) {
       }
       auto name = vrfName(va.first);
       if (name && entries_.count(RouteKey{*name, va.second})) {
-        emitRemote(RouteKey{*name, va.second}, r.protocol, true);
+        emitRemote(RouteKey{*name, va.second}, *r.protocol, true);
       }
     }
     for (const auto& [va, r] : remoteBefore_) {
@@ -367,7 +371,7 @@ void RouteSync::zebraUp(TimePoint) {
       }
       auto name = vrfName(va.first);
       if (name && entries_.count(RouteKey{*name, va.second})) {
-        emitRemote(RouteKey{*name, va.second}, r.protocol, false);
+        emitRemote(RouteKey{*name, va.second}, *r.protocol, false);
       }
     }
     remoteBefore_.clear();
@@ -425,7 +429,7 @@ void RouteSync::vrfDeleted(uint32_t id, TimePoint now) {
     }
     RouteKey k{name, r->first.second};
     if (entries_.count(k) && !dumping_) {
-      emitRemote(k, r->second.protocol, false);
+      emitRemote(k, *r->second.protocol, false);
     }
     r = remote_.erase(r);
   }
@@ -505,7 +509,7 @@ void RouteSync::notify(uint32_t vrf, const Prefix& prefix, uint32_t note, TimePo
           k,
           e,
           RouteState::Shadowed,
-          r ? fmt::format("{} route selected (distance {} < {})", r->protocol, r->distance, dist)
+          r ? fmt::format("{} route selected (distance {} < {})", *r->protocol, r->distance, dist)
             : std::string("another protocol's route is selected (BETTER_ADMIN_WON)"),
           now);
       return;
@@ -563,8 +567,8 @@ void RouteSync::redistributed(
   }
   if (add) {
     auto it = remote_.find(va);
-    bool changed = it == remote_.end() || it->second.protocol != protocol;
-    remote_[va] = Remote{protocol, distance};
+    bool changed = it == remote_.end() || *it->second.protocol != protocol;
+    remote_[va] = Remote{internProtocol(protocol), distance};
     if (!owned || dumping_) {
       return;
     }
@@ -585,7 +589,7 @@ void RouteSync::redistributed(
     return;
   }
   auto it = remote_.find(va);
-  if (it == remote_.end() || it->second.protocol != protocol) {
+  if (it == remote_.end() || *it->second.protocol != protocol) {
     return;  // not the current best
   }
   remote_.erase(it);
@@ -754,7 +758,7 @@ void RouteSync::evaluate(const RouteKey& k, Entry& e, TimePoint now, std::vector
         k,
         e,
         RouteState::Shadowed,
-        fmt::format("{} route selected (distance {} < {})", r->protocol, r->distance, dist),
+        fmt::format("{} route selected (distance {} < {})", *r->protocol, r->distance, dist),
         now);
   } else if (b == Backend::Zapi) {
     setState(k, e, RouteState::Pending, pendingText_[static_cast<size_t>(e.mode)], now);
@@ -841,7 +845,7 @@ std::optional<RouteView> RouteSync::route(const RouteKey& k) const {
     v.claimUntil = e.claimUntil;
   }
   if (auto r = remoteFor(k)) {
-    v.remoteProtocol = r->protocol;
+    v.remoteProtocol = *r->protocol;
   }
   return v;
 }
@@ -864,7 +868,7 @@ std::vector<RemoteEvent> RouteSync::remoteSnapshot() const {
     }
     RouteKey k{*name, va.second};
     if (entries_.count(k)) {
-      out.push_back(RemoteEvent{k, r.protocol, true});
+      out.push_back(RemoteEvent{k, *r.protocol, true});
     }
   }
   return out;

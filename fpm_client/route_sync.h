@@ -311,8 +311,10 @@ class RouteSync {
     uint32_t ifindex = 0;
     bool operative = false;
   };
+  // Every redistributed host route of the fabric is remembered (a host may be learned here
+  // later): the protocol name points into protocols_, one copy per name.
   struct Remote {
-    std::string protocol;
+    const std::string* protocol = nullptr;
     uint8_t distance = 0;
   };
   using VrfAddr = std::pair<uint32_t, IpAddress>;
@@ -350,6 +352,8 @@ class RouteSync {
   std::set<std::pair<TimePoint, RouteKey>> deadlines_;
   std::map<std::pair<uint32_t, std::string>, IfInfo> ifaces_;
   std::map<uint32_t, std::string> vrfNames_;  // zebra VRF id -> name ("" = default)
+  const std::string* internProtocol(const std::string& name);
+  std::set<std::string, std::less<>> protocols_;
   std::map<VrfAddr, Remote> remote_;
   std::map<VrfAddr, Remote> remoteBefore_;  // during a session's dumps
   std::set<VrfAddr> own_;                   // our routes as zebra redistributes them
