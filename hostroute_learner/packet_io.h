@@ -1,14 +1,14 @@
 // PacketIo: the AF_PACKET adapter. One socket on all interfaces, filtered in the kernel by a
-// classic BPF program to ARP, RARP and ICMPv6 NS/NA, so the daemon wakes only for those. A
-// frame is attributed to its learning interface: a frame entering a bridge port belongs to the
-// bridge (the port is recorded, so moves between ports are seen); the same frame seen again
-// on the bridge device itself is skipped. Frames the switch sends (PACKET_OUTGOING, every
-// flooded broadcast once per egress port) are not queued at all (PACKET_IGNORE_OUTGOING),
-// and skipped if a kernel queues them anyway. Once a second the kernel's drop count for the
-// socket (receive buffer full: a burst larger than 8 MB of frames while the loop was busy) is
-// read into packets.socket_drops, with a warning at most once a minute. Probes are built with the
-// ARP/ND codec and sent on the interface the host table chose (a bridge port to check one binding,
-// else the L3 interface).
+// classic BPF program to ARP, RARP and ICMPv6 NS/NA, so the daemon wakes only for those, and
+// read up to 32 frames per system call (recvmmsg). A frame is attributed to its learning
+// interface: a frame entering a bridge port belongs to the bridge (the port is recorded, so moves
+// between ports are seen); the same frame seen again on the bridge device itself is skipped. Frames
+// the switch sends (PACKET_OUTGOING, every flooded broadcast once per egress port) are not queued
+// at all (PACKET_IGNORE_OUTGOING), and skipped if a kernel queues them anyway. Once a second the
+// kernel's drop count for the socket (receive buffer full: a burst larger than 8 MB of frames while
+// the loop was busy) is read into packets.socket_drops, with a warning at most once a minute.
+// Probes are built with the ARP/ND codec and sent on the interface the host table chose (a bridge
+// port to check one binding, else the L3 interface).
 //
 // Snooped -> observation:
 //   ARP request/reply from S: (S.spa, S.sha), gratuitous when spa == tpa
@@ -66,6 +66,7 @@ class PacketIo {
 
  private:
   void onReadable();
+  void onFrame(const ReceivedFrame& f, TimePoint now, int64_t nowRealtimeNs);
   void readSocketStats();
 
   EventLoop& loop_;

@@ -9,6 +9,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <algorithm>
+#include <array>
+#include <cstring>
+
 namespace hr {
 
 Result<PacketSocket> PacketSocket::open(
@@ -60,11 +64,95 @@ Result<PacketSocket> PacketSocket::open(
   return s;
 }
 
+namespace {
+
+// SO_TIMESTAMPNS and PACKET_AUXDATA
+constexpr size_t kControlBytes = CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(tpacket_auxdata));
+
+// One received message as a frame: `n` is the frame's real length (MSG_TRUNC), `cap` what
+// the buffer held.
+ReceivedFrame toFrame(
+    const msghdr& mh, const sockaddr_ll& from, size_t n, const uint8_t* data, size_t cap) {
+  ReceivedFrame f;
+  f.truncated = n > cap;
+  f.data = std::span<const uint8_t>(data, std::min(n, cap));
+  f.ifindex = from.sll_ifindex;
+  f.pktType = from.sll_pkttype;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&mh), c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
+        c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+      f.rxRealtimeNs = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+struct PacketSocket::Batch {
+  std::vector<uint8_t> data = std::vector<uint8_t>(kBatch * kBatchFrameBytes);
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iov{};
+  std::array<sockaddr_ll, kBatch> from{};
+  struct alignas(cmsghdr) Control {
+    char bytes[kControlBytes];
+  };
+  std::array<Control, kBatch> control{};
+  std::array<ReceivedFrame, kBatch> frames{};
+};
+
+PacketSocket::PacketSocket() = default;
+PacketSocket::~PacketSocket() = default;
+PacketSocket::PacketSocket(PacketSocket&&) noexcept = default;
+PacketSocket& PacketSocket::operator=(PacketSocket&&) noexcept = default;
+
+Result<std::span<const ReceivedFrame>> PacketSocket::recvBatch() {
+  if (!batch_) {
+    batch_ = std::make_unique<Batch>();
+  }
+  Batch& b = *batch_;
+  for (size_t i = 0; i < kBatch; ++i) {
+    b.iov[i] = iovec{b.data.data() + i * kBatchFrameBytes, kBatchFrameBytes};
+    msghdr& mh = b.msgs[i].msg_hdr;
+    mh = msghdr{};
+    mh.msg_name = &b.from[i];
+    mh.msg_namelen = sizeof(sockaddr_ll);
+    mh.msg_iov = &b.iov[i];
+    mh.msg_iovlen = 1;
+    mh.msg_control = b.control[i].bytes;
+    mh.msg_controllen = kControlBytes;
+    b.msgs[i].msg_len = 0;
+  }
+  for (;;) {
+    int n = ::recvmmsg(fd_.get(), b.msgs.data(), kBatch, MSG_TRUNC, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return std::span<const ReceivedFrame>{};
+      }
+      return fail("recv", "AF_PACKET recvmmsg: {}", strerror(errno));
+    }
+    for (int i = 0; i < n; ++i) {
+      b.frames[i] = toFrame(
+          b.msgs[i].msg_hdr,
+          b.from[i],
+          b.msgs[i].msg_len,
+          b.data.data() + static_cast<size_t>(i) * kBatchFrameBytes,
+          kBatchFrameBytes);
+    }
+    return std::span<const ReceivedFrame>(b.frames.data(), static_cast<size_t>(n));
+  }
+}
+
 Result<ReceivedFrame> PacketSocket::recv() {
   sockaddr_ll from{};
   socklen_t fromLen = sizeof(from);
-  // SO_TIMESTAMPNS and PACKET_AUXDATA
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(tpacket_auxdata))];
+  alignas(cmsghdr) char control[kControlBytes];
   for (;;) {
     iovec iov{buf_.data(), buf_.size()};
     msghdr mh{};
@@ -84,20 +172,7 @@ Result<ReceivedFrame> PacketSocket::recv() {
       }
       return fail("recv", "AF_PACKET recv: {}", strerror(errno));
     }
-    ReceivedFrame f;
-    f.truncated = static_cast<size_t>(n) > buf_.size();
-    f.data = std::span<const uint8_t>(buf_.data(), std::min(static_cast<size_t>(n), buf_.size()));
-    f.ifindex = from.sll_ifindex;
-    f.pktType = from.sll_pkttype;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
-          c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
-        timespec ts;
-        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-        f.rxRealtimeNs = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-      }
-    }
-    return f;
+    return toFrame(mh, from, static_cast<size_t>(n), buf_.data(), buf_.size());
   }
 }
 

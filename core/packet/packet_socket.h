@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ struct PacketSocketStats {
 
 class PacketSocket {
  public:
+  ~PacketSocket();
+  PacketSocket(PacketSocket&&) noexcept;
+  PacketSocket& operator=(PacketSocket&&) noexcept;
+
   // ethertype in host order (ETH_P_ALL, ETH_P_ARP, ...). ifindex 0 = all interfaces.
   // netnsPath: open the socket inside that network namespace (e.g. /run/netns/red) and
   // return to the current one; the socket keeps working there (ifindexes are that
@@ -49,6 +54,12 @@ class PacketSocket {
   }
   // Receives one frame; nullopt-equivalent (data empty, ifindex 0) when nothing is pending.
   Result<ReceivedFrame> recv();
+  // Receives up to kBatch pending frames with one system call (recvmmsg); empty when nothing
+  // is pending. The frames' data stay valid until the next recv() or recvBatch(). A frame
+  // longer than kBatchFrameBytes comes back truncated (ReceivedFrame::truncated).
+  static constexpr size_t kBatch = 32;
+  static constexpr size_t kBatchFrameBytes = 9216;  // a jumbo frame
+  Result<std::span<const ReceivedFrame>> recvBatch();
   // Sends a complete Ethernet frame (destination MAC first) out of ifindex.
   Status send(int ifindex, std::span<const uint8_t> frame);
   // Asks the kernel not to queue frames this host sends (PACKET_IGNORE_OUTGOING, Linux 4.20):
@@ -60,8 +71,11 @@ class PacketSocket {
   Status addMembership(int ifindex, const MacAddress& mac);
 
  private:
+  PacketSocket();
+  struct Batch;
   Fd fd_;
   std::vector<uint8_t> buf_;
+  std::unique_ptr<Batch> batch_;  // recvBatch()'s buffers, made on first use
 };
 
 }  // namespace hr
