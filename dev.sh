@@ -5,9 +5,8 @@
 #   ./dev.sh test   install what is missing, build, run every test; non-zero on any failure
 #
 # Other verbs: deps (install only), build, unit, sanitize (clang ASan+UBSan build: unit tests
-# and libFuzzer targets), integration, bench, format (clang-format check; part of `test`),
-# tidy (clang-tidy's braces check over the build's compile_commands.json: minutes, not in
-# `test`).
+# and libFuzzer targets), integration, bench, format (clang-format check), tidy (clang-tidy's
+# braces check over both builds' compile_commands.json); `test` runs format and tidy too.
 # Environment: HR_BUILD_DIR (default ./build), HR_JOBS (default: nproc),
 #              HRLAB_PREFIX (namespace prefix of the lab, default "hr"),
 #              HR_TEST_BUDGET (seconds the whole `test` verb may take, default 2700 = 45 min:
@@ -209,6 +208,7 @@ all_tests() {
   phase format format || failed+=(format)
   phase unit unit || failed+=(unit)
   phase sanitize sanitize || failed+=(sanitize)
+  phase tidy tidy || failed+=(tidy)   # after sanitize: the fuzz targets are in its build
   phase integration integration || failed+=(integration)
   print_phases
   if [ "$INTERRUPTED" -ne 0 ]; then
@@ -238,6 +238,7 @@ case "$verb" in
   format) format_check ;;
   tidy) deps; build; tidy ;;
   _format) format_check ;;  # the phases of `test`, run under its budget (see phase)
+  _tidy) tidy ;;
   _unit) unit ;;
   _sanitize) sanitize ;;
   _integration) integration "$@" ;;
