@@ -95,14 +95,21 @@ format_check() {
 
 tidy() {
   log "tidy: clang-tidy (.clang-tidy) over $BUILD/compile_commands.json"
+  # Only the findings: not the command lines and warning tallies of every file.
+  local noise='^(clang-tidy-14 |[0-9]+ warnings? generated|Suppressed [0-9]+ warnings|Use -header-filter)'
+  local rc=0
   run-clang-tidy-14 -p "$BUILD" -quiet -j "$JOBS" \
-    "^$ROOT/(core|fpm_client|hostroute_learner|vrrp_anycast|tools|tests|bench)/"
+    "^$ROOT/(core|fpm_client|hostroute_learner|vrrp_anycast|tools|tests|bench)/" 2>&1 |
+    { grep -vE "$noise" || true; } || rc=1
   # The libFuzzer targets exist only in the sanitizer build.
   if [ -f "$SAN_BUILD/compile_commands.json" ]; then
-    run-clang-tidy-14 -p "$SAN_BUILD" -quiet -j "$JOBS" "^$ROOT/tests/fuzz/"
+    run-clang-tidy-14 -p "$SAN_BUILD" -quiet -j "$JOBS" "^$ROOT/tests/fuzz/" 2>&1 |
+      { grep -vE "$noise" || true; } || rc=1
   else
     echo "dev.sh: no $SAN_BUILD yet (./dev.sh sanitize): tests/fuzz not checked" >&2
   fi
+  [ "$rc" -eq 0 ] && echo "no findings"
+  return "$rc"
 }
 
 sanitize() {
