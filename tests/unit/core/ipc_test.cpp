@@ -179,17 +179,29 @@ TEST_F(ChannelTest, RequestOnceReportsAbsentDaemon) {
   EXPECT_EQ(probe(::testing::TempDir() + "/nobody.sock").error().code, "ipc.not_running");
 }
 
-// A socket file left behind by a daemon that died without cleaning up (SIGKILL): the file is
-// there, nobody listens. It must not count as a running daemon.
-TEST_F(ChannelTest, StaleSocketFileIsNotARunningDaemon) {
-  std::string path = ::testing::TempDir() + "/hr_ipc_stale.sock";
+// A unix socket listening at `path` that nobody ever accepts on or reads (-1 on failure).
+int bareListener(const std::string& path) {
   ::unlink(path.c_str());
   int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 ||
+      ::listen(fd, 4) != 0) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return -1;
+  }
+  return fd;
+}
+
+// A socket file left behind by a daemon that died without cleaning up (SIGKILL): the file is
+// there, nobody listens. It must not count as a running daemon.
+TEST_F(ChannelTest, StaleSocketFileIsNotARunningDaemon) {
+  std::string path = ::testing::TempDir() + "/hr_ipc_stale.sock";
+  int fd = bareListener(path);
+  ASSERT_GE(fd, 0);
   EXPECT_TRUE(probe(path)) << "a listening socket is a running daemon";
   ::close(fd);  // the "daemon" dies; its socket file stays
   ASSERT_EQ(::access(path.c_str(), F_OK), 0);
@@ -202,13 +214,8 @@ TEST_F(ChannelTest, StaleSocketFileIsNotARunningDaemon) {
 // Connected, but the daemon never answers (stuck): a timeout, told apart from "not running".
 TEST_F(ChannelTest, RequestOnceTellsNotRespondingFromNotRunning) {
   std::string path = ::testing::TempDir() + "/hr_ipc_stuck.sock";
-  ::unlink(path.c_str());
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);  // the kernel completes the connect; nobody ever reads
+  int fd = bareListener(path);  // the kernel completes the connect; nobody ever reads
+  ASSERT_GE(fd, 0);
   Envelope q;
   q.set_id(1);
   q.mutable_show()->set_topic("status");

@@ -86,8 +86,9 @@ struct Harness {
   void advance(TimePoint t) {
     for (;;) {
       auto d = table.nextDeadline();
-      if (!d || *d > t)
+      if (!d || *d > t) {
         break;
+      }
       now = std::max(now, *d);
       table.tick(now, out);
     }
@@ -119,16 +120,18 @@ struct Harness {
   std::vector<T> take() {
     std::vector<T> r;
     for (const auto& a : out) {
-      if (const auto* x = std::get_if<T>(&a))
+      if (const auto* x = std::get_if<T>(&a)) {
         r.push_back(*x);
+      }
     }
     return r;
   }
   std::vector<std::string> lines(bool withLogs = false) const {
     std::vector<std::string> r;
     for (const auto& a : out) {
-      if (!withLogs && std::holds_alternative<LogAction>(a))
+      if (!withLogs && std::holds_alternative<LogAction>(a)) {
         continue;
+      }
       r.push_back(toString(a));
     }
     return r;

@@ -38,21 +38,26 @@ struct PublisherFixture : ::testing::Test {
   void SetUp() override {
     server = ipc::ControlServer::listen(*loop, path, serverCounters).value();
     server->onMessage([this](ipc::Channel&, const ipc::Envelope& e) { got.push_back(e); });
-    pub = std::make_unique<RoutePublisher>(
-        *loop,
-        path,
-        "test",
-        counters,
-        RoutePublisher::Sink{
-            [this] { return table; },
-            [this](const std::string& vrf, const IpAddress& a, RouteState st, bool shared) {
-              statuses.emplace_back(vrf, a, st, shared);
-            },
-            [this](const std::string&, const IpAddress& a, bool present, const std::string&) {
-              remotes.emplace_back(a, present);
-            },
-            [this] { return remoteKnown; },
-            nullptr});
+    makePublisher();
+  }
+  // The publisher under test, recording statuses and remote routes in the fixture; with
+  // `recover`/`recovering`, a table that checks the routes fpm_client holds after a restart.
+  void makePublisher(
+      std::function<void(const std::vector<HeldRoute>&)> recover = nullptr,
+      std::function<bool()> recovering = nullptr) {
+    RoutePublisher::Sink sink{
+        [this] { return table; },
+        [this](const std::string& vrf, const IpAddress& a, RouteState st, bool shared) {
+          statuses.emplace_back(vrf, a, st, shared);
+        },
+        [this](const std::string&, const IpAddress& a, bool present, const std::string&) {
+          remotes.emplace_back(a, present);
+        },
+        [this] { return remoteKnown; },
+        nullptr};
+    sink.recover = std::move(recover);
+    sink.recovering = std::move(recovering);
+    pub = std::make_unique<RoutePublisher>(*loop, path, "test", counters, std::move(sink));
   }
   void TearDown() override {
     pub.reset();
@@ -192,22 +197,12 @@ TEST_F(PublisherFixture, DeltasWhileDisconnectedAreDroppedTheSyncCarriesThem) {
 TEST_F(PublisherFixture, SyncEndWaitsForTheSnapshotAndTheRecovery) {
   std::vector<HeldRoute> held;
   bool recovering = false;
-  pub = std::make_unique<RoutePublisher>(
-      *loop,
-      path,
-      "test",
-      counters,
-      RoutePublisher::Sink{
-          [this] { return table; },
-          [](const std::string&, const IpAddress&, RouteState, bool) {},
-          [](const std::string&, const IpAddress&, bool, const std::string&) {},
-          [] { return std::vector<std::pair<std::string, IpAddress>>{}; },
-          nullptr,
-          [&](const std::vector<HeldRoute>& h) {
-            held = h;
-            recovering = true;
-          },
-          [&] { return recovering; }});
+  makePublisher(
+      [&](const std::vector<HeldRoute>& h) {
+        held = h;
+        recovering = true;
+      },
+      [&] { return recovering; });
   const IpAddress snooped = ip("10.1.0.63");
   const IpAddress removed = ip("10.1.0.64");
   server->onMessage([&](ipc::Channel& ch, const ipc::Envelope& e) {
@@ -251,19 +246,7 @@ TEST_F(PublisherFixture, SyncEndWaitsForTheSnapshotAndTheRecovery) {
 }
 
 TEST_F(PublisherFixture, WithoutASnapshotTheSyncEndsAfterTheWait) {
-  pub = std::make_unique<RoutePublisher>(
-      *loop,
-      path,
-      "test",
-      counters,
-      RoutePublisher::Sink{
-          [this] { return table; },
-          [](const std::string&, const IpAddress&, RouteState, bool) {},
-          [](const std::string&, const IpAddress&, bool, const std::string&) {},
-          [] { return std::vector<std::pair<std::string, IpAddress>>{}; },
-          nullptr,
-          [](const std::vector<HeldRoute>&) {},
-          [] { return false; }});
+  makePublisher([](const std::vector<HeldRoute>&) {}, [] { return false; });
   pub->start();
   runFor(1500ms);
   EXPECT_EQ(count(ipc::Envelope::kSyncEnd), 0u);

@@ -9,28 +9,17 @@
 #include <vector>
 
 #include "core/codec/vrrp.h"
+#include "tests/unit/hex.h"
 
 namespace hr::vrrp {
 namespace {
 
 namespace wire = codec::vrrp;
 using Bytes = std::vector<uint8_t>;
+using ::hr::test::hex;
 
 IpAddress ip(const char* s) {
   return IpAddress::parse(s).value();
-}
-
-Bytes hex(const std::string& s) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < s.size();) {
-    if (s[i] == ' ') {
-      ++i;
-      continue;
-    }
-    out.push_back(static_cast<uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-    i += 2;
-  }
-  return out;
 }
 
 GroupConfig group(wire::ChecksumForm form) {

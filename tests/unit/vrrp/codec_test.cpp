@@ -10,11 +10,13 @@
 
 #include "core/codec/bytes.h"
 #include "core/codec/vrrp.h"
+#include "tests/unit/hex.h"
 
 namespace hr::codec::vrrp {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+using ::hr::test::hex;
 
 // Minimal pcap (libpcap classic, little-endian, LINKTYPE_ETHERNET) reader.
 std::vector<Bytes> readPcap(const std::string& name) {
@@ -34,19 +36,6 @@ std::vector<Bytes> readPcap(const std::string& name) {
   }
   EXPECT_TRUE(r.ok()) << name;
   return frames;
-}
-
-Bytes hex(const std::string& s) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < s.size();) {
-    if (s[i] == ' ') {
-      ++i;
-      continue;
-    }
-    out.push_back(static_cast<uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-    i += 2;
-  }
-  return out;
 }
 
 IpAddress ip(const char* s) {
